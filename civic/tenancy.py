@@ -1,0 +1,25 @@
+"""Resolving the municipality of a request from its Wagtail site, and which towns a staff member sees."""
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from wagtail.models import Site
+
+from civic.models import Municipality
+
+
+def municipality_for_request(request: HttpRequest) -> Municipality | None:
+    """The municipality whose Wagtail site serves this request's hostname, or None for an unknown host."""
+    site = Site.find_for_request(request)
+    if site is None:
+        return None
+    return Municipality.objects.filter(site=site).first()
+
+
+def municipalities_for_user(user: User | AnonymousUser) -> QuerySet[Municipality]:
+    """The municipalities a staff member works for; superusers work for all of them."""
+    if not user.is_authenticated:
+        return Municipality.objects.none()
+    if user.is_superuser:
+        return Municipality.objects.all()
+    return Municipality.objects.filter(memberships__user=user)

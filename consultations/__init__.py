@@ -1,0 +1,1 @@
+"""Consultations: rosters, lotteries, invitations, fair panels and live deliberation sessions."""

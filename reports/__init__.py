@@ -1,0 +1,1 @@
+"""Reports of town problems: categories, areas, reports, photos, and the services every channel calls."""
