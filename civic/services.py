@@ -21,8 +21,23 @@ def staff_membership_set(
     membership, _created = StaffMembership.objects.update_or_create(
         user=user, municipality=municipality, defaults={"role": role, "department": department}
     )
-    roles_held = set(StaffMembership.objects.filter(user=user).values_list("role", flat=True))
-    role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
-    user.groups.remove(*[g for g in role_groups if g.name not in {GROUP_NAMES[r] for r in roles_held}])
-    user.groups.add(*[g for g in role_groups if g.name in {GROUP_NAMES[r] for r in roles_held}])
+    _sync_role_groups(user)
     return membership
+
+
+@transaction.atomic
+def staff_membership_remove(*, membership: StaffMembership) -> None:
+    """End a staff member's role in one municipality; the admin groups follow the roles left."""
+    user = membership.user
+    membership.delete()
+    _sync_role_groups(user)
+
+
+def _sync_role_groups(user: User) -> None:
+    """Make the user's role groups exactly those of the roles they hold in any municipality."""
+    wanted = {
+        GROUP_NAMES[role] for role in StaffMembership.objects.filter(user=user).values_list("role", flat=True)
+    }
+    role_groups = Group.objects.filter(name__in=GROUP_NAMES.values())
+    user.groups.remove(*[group for group in role_groups if group.name not in wanted])
+    user.groups.add(*[group for group in role_groups if group.name in wanted])
