@@ -157,7 +157,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "civic" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Tokyo"
 USE_TZ = True

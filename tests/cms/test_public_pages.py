@@ -16,6 +16,7 @@ def test_home_page_is_japanese_by_default(client, demo):
     assert '<html lang="ja">' in html
     assert "まちの困りごとを、スマホから市へ。" in html
     assert "桜川市" in html
+    assert "本文へスキップ" in html
 
 
 def test_accept_language_english_gets_english_without_redirect(client, demo):
@@ -26,6 +27,7 @@ def test_accept_language_english_gets_english_without_redirect(client, demo):
     assert "Tell the city about a problem" in html
     assert 'href="/en/news/road-repair-week/"' in html
     assert "Accept-Language" in response["Vary"]
+    assert "Skip to main content" in html
 
 
 def test_english_urls_and_the_language_cookie(client, demo):
