@@ -7,6 +7,7 @@ order; this one runs first and puts the municipality on the context for the othe
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from wagtail.models import Locale, Page, Site
@@ -48,14 +49,16 @@ def demo_site() -> Site:
     """The default Wagtail site, which serves every hostname not bound to another town."""
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        site = Site.objects.create(
-            hostname="localhost", port=80, is_default_site=True, root_page=Page.get_first_root_node()
-        )
+        root = Page.get_first_root_node()
+        if root is None:  # Wagtail's migrations make one; a flushed test database has none
+            root = Page.add_root(title="Root", slug="root", locale=Locale.get_default())
+        site = Site.objects.create(hostname="localhost", port=80, is_default_site=True, root_page=root)
     return site
 
 
 def seed(context: DemoContext) -> None:
-    Locale.objects.get_or_create(language_code="en")
+    for language_code, _name in settings.WAGTAIL_CONTENT_LANGUAGES:
+        Locale.objects.get_or_create(language_code=language_code)
     site = demo_site()
     municipality, created = Municipality.objects.get_or_create(
         slug="sakuragawa",

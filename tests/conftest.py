@@ -6,6 +6,15 @@ import pytest
 from django.core.management import call_command
 
 
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Serve static files by their source names: the live server finds them without a collectstatic run."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def demo(db, settings):
     """The demo town from `seed_demo`, as a resident or staff member would meet it."""

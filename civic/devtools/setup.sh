@@ -5,8 +5,8 @@ cd "$(dirname "$0")/../.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages: PostGIS (brings GDAL, GEOS, PROJ), gettext for translations, Redis and Chromium for the
-# tests, Node.js for the frontend build.
-packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin gettext redis-server chromium)
+# browser tests (with Japanese fonts), Node.js for the frontend build.
+packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin gettext redis-server chromium fonts-noto-cjk)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
