@@ -150,7 +150,7 @@ def close_to(actual: tuple[int, ...], expected: tuple[int, ...], tolerance: int 
 @pytest.mark.parametrize("output_format", ["WEBP", "JPEG"])
 def test_jpeg_with_gps_and_orientation_6_is_rotated_and_stripped(output_format: str) -> None:
     upright = quadrants(48, 64)  # portrait, as the phone was held
-    stored = upright.transpose(_STORE_FOR_ORIENTATION[6])  # landscape sensor data
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # landscape sensor data
     exif = make_exif(orientation=6, lat=35.6812, lng=139.7671, taken="2024:05:01 10:20:30")
     data = encode(stored, "JPEG", quality=95, exif=exif, xmp=b"<x:xmpmeta>secret</x:xmpmeta>", comment=b"hi")
 
