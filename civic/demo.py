@@ -49,11 +49,19 @@ def demo_site() -> Site:
     """The default Wagtail site, which serves every hostname not bound to another town."""
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        root = Page.get_first_root_node()
-        if root is None:  # Wagtail's migrations make one; a flushed test database has none
-            root = Page.add_root(title="Root", slug="root", locale=Locale.get_default())
-        site = Site.objects.create(hostname="localhost", port=80, is_default_site=True, root_page=root)
+        site = Site.objects.create(
+            hostname="localhost", port=80, is_default_site=True, root_page=page_tree_root()
+        )
     return site
+
+
+def page_tree_root() -> Page:
+    """Wagtail's root page; its migrations make one, but a flushed test database has none."""
+    root = Page.get_first_root_node()
+    if root is None:
+        Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+        root = Page.add_root(title="Root", slug="root", locale=Locale.get_default())
+    return root
 
 
 def seed(context: DemoContext) -> None:

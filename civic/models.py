@@ -107,3 +107,9 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.municipality} ({self.get_role_display()})"
+
+
+# The LINE integration's models live beside their code; importing them here registers them with the app.
+from civic.line.models import LineChannel, LineEvent, LineFollower  # noqa: E402
+
+__all__ = ["Department", "LineChannel", "LineEvent", "LineFollower", "Municipality", "StaffMembership"]

@@ -10,6 +10,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from civic import api
+from civic.line import views as line_views
 from cms import views as cms_views
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/municipality/", api.municipality_detail, name="api-municipality"),
+    path("line/<slug:slug>/webhook", line_views.webhook, name="line-webhook"),
     path("search/", cms_views.search, name="search"),
 ]
 

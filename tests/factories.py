@@ -5,8 +5,9 @@ import itertools
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Site
 
+from civic.demo import page_tree_root
 from civic.models import Department, Municipality
 
 _counter = itertools.count(1)
@@ -27,9 +28,8 @@ def make_site(hostname: str, title: str) -> Site:
     """A Wagtail site for `hostname` whose root is a published home page titled `title`."""
     from cms.models import HomePage
 
-    Locale.objects.get_or_create(language_code="ja")
     home = HomePage(title=title, hero_title=title, slug=f"home-{next(_counter)}")
-    Page.get_first_root_node().add_child(instance=home)
+    page_tree_root().add_child(instance=home)
     home.save_revision().publish()
     return Site.objects.create(hostname=hostname, port=80, root_page=home, site_name=title)
 

@@ -52,14 +52,12 @@ def test_missing_secret_key_outside_debug():
 
 def test_unreachable_database():
     result = manage("preflight", DATABASE_URL="postgres://postgres@127.0.0.1:1/civic")
-    assert_one_clear_line(result, "database is unreachable", "DATABASE_URL")
+    assert_one_clear_line(result, "データベースに接続できません", "DATABASE_URL")
 
 
 def test_bad_redis_url_and_unreachable_redis():
     assert_one_clear_line(manage("preflight", REDIS_URL="http://localhost"), "REDIS_URL must be")
-    assert_one_clear_line(
-        manage("preflight", REDIS_URL="redis://127.0.0.1:1/0"), "Redis at REDIS_URL is unreachable"
-    )
+    assert_one_clear_line(manage("preflight", REDIS_URL="redis://127.0.0.1:1/0"), "Redis に接続できません")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -72,7 +70,7 @@ def test_database_without_postgis():
         host = settings["HOST"].replace("/", "%2F")
         port = f":{settings['PORT']}" if settings["PORT"] else ""
         url = f"postgres://{settings['USER']}@{host}{port}/{name}"
-        assert_one_clear_line(manage("preflight", DATABASE_URL=url), "no PostGIS extension")
+        assert_one_clear_line(manage("preflight", DATABASE_URL=url), "PostGIS 拡張がありません")
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE "{name}"')

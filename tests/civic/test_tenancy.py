@@ -54,7 +54,7 @@ def test_membership_refuses_a_department_of_another_town(towns):
     east, west = towns
     west_roads = DepartmentFactory(municipality=west)
     clerk = UserFactory()
-    with pytest.raises(ServiceError, match="another municipality"):
+    with pytest.raises(ServiceError, match="別の自治体に属しています"):
         staff_membership_set(user=clerk, municipality=east, role=Role.DEPARTMENT_STAFF, department=west_roads)
     assert not clerk.memberships.exists()
 
