@@ -25,7 +25,12 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def line_channel_set(
-    *, municipality: Municipality, channel_secret: str, access_token: str, api_base: str = ""
+    *,
+    municipality: Municipality,
+    channel_secret: str,
+    access_token: str,
+    api_base: str = "",
+    enabled: bool = True,
 ) -> LineChannel:
     if not channel_secret.strip() or not access_token.strip():
         raise ServiceError(_("Both the channel secret and the access token are needed."))
@@ -37,6 +42,7 @@ def line_channel_set(
             "channel_secret": channel_secret.strip(),
             "access_token": access_token.strip(),
             "api_base": api_base,
+            "enabled": enabled,
         },
     )
     return channel

@@ -68,3 +68,47 @@ def test_background_jobs_are_listed_for_superusers_only(admin_client, client):
     staff_membership_set(user=clerk, municipality=MunicipalityFactory(), role=Role.SUPERVISOR)
     client.force_login(clerk)
     assert "Background jobs" not in client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_line_channel_secrets_are_saved_never_shown_and_kept_when_left_empty(admin_client):
+    from civic.models import LineChannel
+
+    town = MunicipalityFactory()
+    response = admin_client.post(
+        "/admin/linechannel/new/",
+        {
+            "municipality": town.pk,
+            "channel_secret": "s3cret-value",
+            "access_token": "t0ken-value",
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 302
+    channel = LineChannel.objects.get()
+    edit = admin_client.get(f"/admin/linechannel/edit/{channel.pk}/").content.decode()
+    assert "s3cret-value" not in edit and "t0ken-value" not in edit
+    admin_client.post(
+        f"/admin/linechannel/edit/{channel.pk}/",
+        {
+            "municipality": town.pk,
+            "channel_secret": "",
+            "access_token": "",
+            "api_base": "http://127.0.0.1:9",
+            "enabled": "on",
+        },
+    )
+    channel.refresh_from_db()
+    assert (channel.channel_secret, channel.access_token, channel.api_base) == (
+        "s3cret-value",
+        "t0ken-value",
+        "http://127.0.0.1:9",
+    )
+
+
+def test_a_new_line_channel_needs_its_secrets(admin_client):
+    from civic.models import LineChannel
+
+    town = MunicipalityFactory()
+    response = admin_client.post("/admin/linechannel/new/", {"municipality": town.pk, "enabled": "on"})
+    assert response.status_code == 200
+    assert not LineChannel.objects.exists()
