@@ -5,8 +5,10 @@ cd "$(dirname "$0")/../.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian packages: PostGIS (brings GDAL, GEOS, PROJ), gettext for translations, Redis and Chromium for the
-# browser tests (with Japanese fonts), Node.js for the frontend build.
-packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin gettext redis-server chromium fonts-noto-cjk)
+# browser tests (with Japanese fonts), a Japanese TrueType font and poppler for PDF letters, Node.js for
+# the frontend build.
+packages=(postgresql-15 postgresql-15-postgis-3 gdal-bin gettext redis-server chromium fonts-noto-cjk
+  fonts-ipaexfont-gothic poppler-utils)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
