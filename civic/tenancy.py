@@ -1,5 +1,6 @@
 """Resolving the municipality of a request from its Wagtail site, and which towns a staff member sees."""
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -23,3 +24,15 @@ def municipalities_for_user(user: User | AnonymousUser) -> QuerySet[Municipality
     if user.is_superuser:
         return Municipality.objects.all()
     return Municipality.objects.filter(memberships__user=user)
+
+
+def public_base_url(municipality: Municipality) -> str:
+    """The base URL for links sent outside the site (LINE, e-mail, letters), without a trailing slash.
+
+    The default site answers every hostname not bound to another town, so its canonical address is the
+    configured CIVIC_BASE_URL; other towns' sites know their own hostname.
+    """
+    site = municipality.site
+    if site.is_default_site:
+        return str(settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+    return str(site.root_url).rstrip("/")
