@@ -24,3 +24,12 @@ def demo(db, settings):
     from civic.models import Municipality
 
     return Municipality.objects.get(slug="sakuragawa")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis server's URL (found or started) for tests about the Redis layer."""
+    from tests.redis_server import redis_server
+
+    with redis_server() as url:
+        yield url
