@@ -2,22 +2,22 @@
 # Sourced by the make targets: with DATABASE_URL unset, starts the project-local PostGIS cluster under var/pg
 # (unix socket only, so it never clashes with a server already on port 5432) and exports its DATABASE_URL.
 if [ -z "${DATABASE_URL:-}" ]; then
-  root=$(pwd)
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   pgbin=$(find /usr/lib/postgresql -maxdepth 2 -name bin -type d | sort -V | tail -n 1)
   as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-  mkdir -p var
-  if [ ! -e var/pg ]; then
+  mkdir -p "$root/var"
+  if [ ! -e "$root/var/pg" ]; then
     # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user; when that user
     # cannot reach this folder (a clone inside a private temporary folder), the cluster lives in /var/tmp.
     if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$root/var"; then
       alt=/var/tmp/civic-pg-$(printf '%s' "$root" | sha256sum | cut -c1-12)
       echo "==> $root is private to root; the local database cluster lives in $alt (linked as var/pg)"
-      mkdir -p "$alt" && ln -s "$alt" var/pg
+      mkdir -p "$alt" && ln -s "$alt" "$root/var/pg"
     else
-      mkdir -p var/pg
+      mkdir -p "$root/var/pg"
     fi
   fi
-  pgdir=$(cd var/pg && pwd -P)
+  pgdir=$(cd "$root/var/pg" && pwd -P)
   [ "$(id -u)" = 0 ] && chown postgres: "$pgdir"
   if [ ! -f "$pgdir/data/PG_VERSION" ]; then
     echo "==> Creating the project-local PostgreSQL cluster in $pgdir"
