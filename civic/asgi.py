@@ -14,9 +14,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from civic.consumers import HealthConsumer  # noqa: E402
+from reports.consumers import BoardConsumer  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/health/", HealthConsumer.as_asgi()),
+    path("ws/triage/", BoardConsumer.as_asgi()),
 ]
 
 application = ProtocolTypeRouter(

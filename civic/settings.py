@@ -121,7 +121,9 @@ def database_from_env() -> dict[str, object]:
             f"not a {scheme or 'bare'!r} one."
         )
     try:
-        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        # No persistent connections: under ASGI each request runs in a thread of its own, and Django never
+        # closes connections such threads keep (Django ticket #33497); put PgBouncer in front at scale.
+        config = dict(dj_database_url.parse(url, conn_max_age=0))
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {error}") from None
     if not config.get("NAME"):
@@ -208,3 +210,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("CIVIC_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "wagtail": {"level": "WARNING"}},
 }
+
+# --- Reports (issue #3) ------------------------------------------------------------------------------------
+# Original photo uploads keep their EXIF (GPS, time taken), so they go to a storage that is never served:
+# a folder outside MEDIA_ROOT (point the `private` alias at a private bucket when media moves to object
+# storage). Only the metadata-free derivatives are written to the public default storage.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("CIVIC_PRIVATE_MEDIA_ROOT", BASE_DIR / "var" / "private"))
+STORAGES["private"] = {"BACKEND": "reports.storage.PrivateFileSystemStorage"}
+REPORT_PHOTO_MAX_BYTES = 15 * 1024 * 1024
+REPORT_PHOTO_MAX_PIXELS = 40_000_000
+REPORT_PHOTOS_PER_REPORT = 5
+# Reports created per client IP address per municipality: (how many, per how many seconds).
+REPORT_RATE_LIMIT = (int(os.environ.get("CIVIC_REPORT_RATE_LIMIT", "10")), 3600)
+# How many reverse proxies in front of Civic append to X-Forwarded-For (0: trust only REMOTE_ADDR).
+CIVIC_TRUSTED_PROXIES = int(os.environ.get("CIVIC_TRUSTED_PROXIES", "0"))
+# Rate-limit counters (civic/ratelimit.py) are shared by all processes through Redis when REDIS_URL is set;
+# without it they live in process memory, one count per process, like the channel layer's default.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "rl"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}
+    ),
+}
+
+# --- Consultations (issue #8) ------------------------------------------------------------------------------
+# Invitation codes tried per client address (how many, per how many seconds), and by everyone together: the
+# typed codes carry 60 bits, so these limits make guessing hopeless while a resident with typos gets through.
+CONSULTATION_CODE_RATE_LIMIT = (int(os.environ.get("CIVIC_CONSULTATION_CODE_RATE_LIMIT", "10")), 900)
+CONSULTATION_CODE_GLOBAL_RATE_LIMIT = (2000, 3600)
+DEFAULT_FROM_EMAIL = os.environ.get("CIVIC_FROM_EMAIL", "civic@localhost")

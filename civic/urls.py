@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/v1/municipality/", api.municipality_detail, name="api-municipality"),
     path("line/<slug:slug>/webhook", line_views.webhook, name="line-webhook"),
     path("search/", cms_views.search, name="search"),
+    path("", include("reports.urls")),
+    path("", include("consultations.urls")),
 ]
 
 if settings.DEBUG:

@@ -8,3 +8,9 @@ class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from civic.line.registry import register_handler
+        from reports.line_conversation import handle
+
+        register_handler(handle)

@@ -33,3 +33,16 @@ def redis_url():
 
     with redis_server() as url:
         yield url
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests empty the database when they end, which would also wipe what migrations put
+    there (role groups, permissions, Wagtail's root page) for the tests after them: restore it instead."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker is not None
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))

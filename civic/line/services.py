@@ -5,11 +5,12 @@ event is recognised and processed exactly once. Processing takes the user's foll
 messages from the same user are handled one after the other, in LINE's timestamp order.
 """
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from linebot.v3.messaging.models import Message
@@ -48,38 +49,59 @@ def line_channel_set(
     return channel
 
 
-def line_events_receive(*, channel: LineChannel, events: Sequence[Any]) -> list[LineEvent]:
-    """Store the webhook's events (each once, however often LINE delivers it) and enqueue their processing."""
-    from civic.line.tasks import process_line_event
+def line_events_receive(*, channel: LineChannel, events: Sequence[Any]) -> list[int]:
+    """Store the webhook's events (each once, however often LINE delivers it) and enqueue their processing.
 
-    stored: list[LineEvent] = []
+    One INSERT … ON CONFLICT DO NOTHING for the whole batch and one job: the webhook must answer LINE fast.
+    Returns the ids of the events stored now (redeliveries of stored events are left out).
+    """
+    from civic.line.tasks import process_line_events
+
+    rows: dict[str, tuple[Any, ...]] = {}
     for raw in events:
-        if not isinstance(raw, dict) or not isinstance(raw.get("webhookEventId"), str):
-            logger.warning("LINE event without a webhookEventId ignored")
-            continue
-        source = raw.get("source")
-        source = source if isinstance(source, dict) else {}
-        delivery = raw.get("deliveryContext")
-        delivery = delivery if isinstance(delivery, dict) else {}
-        try:
-            with transaction.atomic():
-                event = LineEvent.objects.create(
-                    channel=channel,
-                    webhook_event_id=raw["webhookEventId"][:64],
-                    event_type=str(raw.get("type", ""))[:32],
-                    user_id=str(source.get("userId", ""))[:64],
-                    timestamp_ms=int(raw.get("timestamp") or 0),
-                    is_redelivery=bool(delivery.get("isRedelivery")),
-                    payload=raw,
-                )
-        except IntegrityError:
-            continue  # already stored: a redelivery, or the same event twice in one batch
-        except (TypeError, ValueError):
-            logger.warning("malformed LINE event %s ignored", raw.get("webhookEventId"))
-            continue
-        stored.append(event)
-        enqueue_on_commit(process_line_event, event.pk)
+        row = _event_row(channel, raw)
+        if row is not None:
+            rows.setdefault(str(row[1]), row)
+    if not rows:
+        return []
+    columns = "channel_id, webhook_event_id, event_type, user_id, timestamp_ms, is_redelivery, payload"
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s::jsonb, 'pending', now(), '')"] * len(rows))
+    # The table and columns are ours; every value is a query parameter.
+    sql = (
+        f"INSERT INTO {LineEvent._meta.db_table} ({columns}, status, received_at, error) VALUES {values} "  # noqa: S608
+        "ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows.values() for value in row])
+        stored = [int(found[0]) for found in cursor.fetchall()]
+        if stored:
+            enqueue_on_commit(process_line_events, stored)
     return stored
+
+
+def _event_row(channel: LineChannel, raw: Any) -> tuple[Any, ...] | None:
+    """The columns of one webhook event, or None (logged) for one that cannot be stored."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("webhookEventId"), str):
+        logger.warning("LINE event without a webhookEventId ignored")
+        return None
+    source = raw.get("source")
+    source = source if isinstance(source, dict) else {}
+    delivery = raw.get("deliveryContext")
+    delivery = delivery if isinstance(delivery, dict) else {}
+    try:
+        timestamp = int(raw.get("timestamp") or 0)
+    except (TypeError, ValueError):
+        logger.warning("LINE event %s with a malformed timestamp ignored", raw["webhookEventId"][:64])
+        return None
+    return (
+        channel.pk,
+        raw["webhookEventId"][:64],
+        str(raw.get("type", ""))[:32],
+        str(source.get("userId", ""))[:64],
+        timestamp,
+        bool(delivery.get("isRedelivery")),
+        json.dumps(raw),
+    )
 
 
 def line_event_process(*, event_id: int) -> None:

@@ -11,8 +11,10 @@ from civic.line.services import line_event_process
 
 
 @retried_task(max_attempts=5, backoff_seconds=5)
-def process_line_event(event_id: int) -> None:
-    line_event_process(event_id=event_id)
+def process_line_events(event_ids: list[int]) -> None:
+    """Process the events one webhook request stored (each under its user's lock, in order)."""
+    for event_id in event_ids:
+        line_event_process(event_id=event_id)
 
 
 @retried_task(max_attempts=6, backoff_seconds=10)

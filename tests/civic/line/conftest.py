@@ -1,17 +1,13 @@
 """Fixtures for the LINE integration: a town with a channel pointed at a running LINE simulator."""
 
-import base64
-import hashlib
-import hmac
-import io
 import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from civic.line.services import line_channel_set
 from civic.line.simulator import running
+from tests import line_support
 from tests.factories import MunicipalityFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -23,11 +19,10 @@ def fixture_body(name: str) -> bytes:
 
 
 def signature(body: bytes, secret: str = SECRET) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return line_support.signature(body, secret)
 
 
-def run_worker() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, interval=0, stdout=io.StringIO())
+run_worker = line_support.run_worker
 
 
 @pytest.fixture

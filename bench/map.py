@@ -1,0 +1,339 @@
+"""Benchmark: the public map's vector tiles with 1,000,000 reports, over HTTP, beside the raw SQL that builds
+the same tile.
+
+`python -m bench map [--count 1000000] [--samples 25] [--zooms 10-17]` needs PostgreSQL with PostGIS at
+DATABASE_URL (`source civic/devtools/database.sh` sets it). It creates a database of its own next to that
+one, migrates it, generates the reports there with set-based SQL (a dense centre, sparse edges, progress on
+stderr), serves Civic with uvicorn, and for each zoom requests `--samples` tiles where reports are (chosen
+like the reports themselves, so the dense centre is hit most) from both sides, alternating: our endpoint
+`GET /reports/tiles/{z}/{x}/{y}.pbf` over HTTP, and the same SQL (`reports.tiles.tile_sql`) run directly on
+a persistent database connection. One JSON line per zoom: `name` (map-z12), `p95_ms`, `max_tile_bytes`,
+`ratio` (our p95 ÷ the raw SQL's p95), plus medians and the reference's figures. The database is dropped at
+the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.intake import HOST, admin_sql, free_port, wait_until_up
+
+ROOT = Path(__file__).resolve().parent.parent
+CENTER = (139.0, 36.0)  # lng, lat of the synthetic town, a square of ±0.05° (about 9 × 11 km)
+HALF = 0.05
+BATCH = 100_000
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def make_app() -> Any:
+    """uvicorn --factory entry point: Civic's ASGI application, connecting per request (see bench.intake)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
+    import django
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    if os.environ.get("CIVIC_BENCH_POOL"):
+        # Django's own connection pool (psycopg_pool): connections outlive requests without leaking.
+        options: Any = settings.DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {"min_size": 2, "max_size": 8}
+    django.setup()
+    from civic.asgi import application
+
+    return application
+
+
+def setup_town() -> None:
+    """In the bench database: a town on the default site, two categories, two areas, one template report."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
+    import django
+
+    django.setup()
+    from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+    from wagtail.models import Page, Site
+
+    from civic.models import Department, Municipality
+    from reports.models import Category
+    from reports.services import area_save, report_create
+
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.create(
+        hostname="localhost", port=80, is_default_site=True, root_page=Page.get_first_root_node()
+    )
+    lng, lat = CENTER
+    box = Polygon.from_bbox((lng - HALF, lat - HALF, lng + HALF, lat + HALF))
+    town = Municipality.objects.create(
+        site=site,
+        slug="bench",
+        name_ja="ベンチ市",
+        center=Point(lng, lat, srid=4326),
+        boundary=MultiPolygon(box, srid=4326),
+    )
+    roads = Department.objects.create(municipality=town, code="roads", name_ja="道路課")
+    pothole = Category.objects.create(municipality=town, code="pothole", name_ja="道路の穴", department=roads)
+    Category.objects.create(municipality=town, code="light", name_ja="街灯", department=roads)
+    for code, x0, x1 in (("west", lng - HALF, lng), ("east", lng, lng + HALF)):
+        area_save(
+            municipality=town,
+            code=code,
+            name_ja=code,
+            boundary=MultiPolygon(Polygon.from_bbox((x0, lat - HALF, x1, lat + HALF)), srid=4326),
+        )
+    report_create(
+        municipality=town, category=pothole, description="template", point=Point(lng, lat, srid=4326)
+    )
+
+
+def generate(url: str, count: int) -> None:
+    """`count` reports by INSERT … SELECT from generate_series, copying every other column from the template
+    report (so columns added later need no change here). 60 % fall in a dense centre (normal, σ ≈ 600 m),
+    40 % anywhere in town. The spatial indexes are dropped during the load and built again after it."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        columns = [
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'reports_report' "
+                "AND column_name <> 'id' ORDER BY ordinal_position"
+            )
+        ]
+        override = {
+            "reference": "'B' || lpad(g::text, 8, '0')",
+            "point": (
+                "CASE WHEN random() < 0.6 THEN ST_SetSRID(ST_MakePoint("
+                f"{CENTER[0]} + 0.006 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()), "
+                f"{CENTER[1]} + 0.005 * sqrt(-2 * ln(1 - random())) * sin(2 * pi() * random())), 4326)"
+                f" ELSE ST_SetSRID(ST_MakePoint({CENTER[0] - HALF} + random() * {2 * HALF}, "
+                f"{CENTER[1] - HALF} + random() * {2 * HALF}), 4326) END::geography"
+            ),
+            "status": ("(ARRAY['new','acknowledged','in_progress','resolved','closed'])[1 + (g % 5)]"),
+            "category_id": "(SELECT min(id) FROM reports_category) + (g % 2)",
+            "created_at": "now() - (g % 1000) * interval '8 hours'",
+            "updated_at": "now()",
+            "description": "'Synthetic report ' || g",
+        }
+        select = ", ".join(override.get(column, f"t.{column}") for column in columns)
+        indexes = list(
+            connection.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reports_report' "
+                "AND indexdef ILIKE '%USING gist%'"
+            )
+        )
+        for name, _definition in indexes:
+            connection.execute(f'DROP INDEX "{name}"'.encode())
+        started = time.monotonic()
+        for first in range(1, count + 1, BATCH):
+            last = min(first + BATCH - 1, count)
+            connection.execute(
+                f"INSERT INTO reports_report ({', '.join(columns)}) "
+                f"SELECT {select} FROM generate_series({first}, {last}) g, "
+                "(SELECT * FROM reports_report ORDER BY id LIMIT 1) t".encode()
+            )
+            rate = last / max(time.monotonic() - started, 1e-6)
+            log(f"map: {last:,} / {count:,} reports ({rate:,.0f}/s)")
+        log("map: building the spatial indexes again")
+        for _name, definition in indexes:
+            connection.execute(definition.encode())
+        connection.execute(b"VACUUM ANALYZE reports_report")
+        log(f"map: {count:,} reports ready in {time.monotonic() - started:.0f}s")
+
+
+def tile_of(lng: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lng + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def sample_tiles(z: int, samples: int, rng: random.Random) -> list[tuple[int, int]]:
+    """Tiles under places drawn like the reports: most in the dense centre, some at the edges."""
+    tiles = []
+    for _ in range(samples):
+        if rng.random() < 0.6:
+            lng, lat = rng.gauss(CENTER[0], 0.006), rng.gauss(CENTER[1], 0.005)
+        else:
+            lng = rng.uniform(CENTER[0] - HALF, CENTER[0] + HALF)
+            lat = rng.uniform(CENTER[1] - HALF, CENTER[1] + HALF)
+        tiles.append(tile_of(lng, lat, z))
+    return tiles
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * 0.95) - 1)]
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def measure(url: str, port: int, zooms: list[int], samples: int, *, count: int, pool: bool) -> None:
+    import psycopg
+
+    sys.path.insert(0, str(ROOT))
+    from reports.tiles import TileFilter, tile_sql
+
+    rng = random.Random(4)
+    with psycopg.connect(url, autocommit=True) as db:
+        found = db.execute("SELECT id FROM civic_municipality WHERE slug = 'bench'").fetchone()
+        assert found is not None
+        municipality_id = found[0]
+        tile_filter = TileFilter(municipality_id=municipality_id)
+        http_connection = http.client.HTTPConnection(HOST, port, timeout=120)
+
+        def ours(z: int, x: int, y: int) -> tuple[float, int]:
+            started = time.perf_counter()
+            http_connection.request("GET", f"/reports/tiles/{z}/{x}/{y}.pbf", headers={"Host": "localhost"})
+            response = http_connection.getresponse()
+            body = response.read()
+            elapsed = time.perf_counter() - started
+            if response.status != 200:
+                raise SystemExit(f"tile {z}/{x}/{y}: HTTP {response.status} {body[:200]!r}")
+            return elapsed, len(body)
+
+        def reference(z: int, x: int, y: int) -> tuple[float, int]:
+            sql, params = tile_sql(z, x, y, tile_filter)
+            started = time.perf_counter()
+            row = db.execute(sql.encode(), params).fetchone()
+            elapsed = time.perf_counter() - started
+            return elapsed, len(row[0] or b"") if row else 0
+
+        def floor() -> float:
+            """A trivial Civic endpoint (one small query): the fixed cost of a request on this server."""
+            started = time.perf_counter()
+            http_connection.request("GET", "/api/v1/municipality/", headers={"Host": "localhost"})
+            http_connection.getresponse().read()
+            return (time.perf_counter() - started) * 1000
+
+        floor()
+        http_floor_p50 = median([floor() for _ in range(20)])
+        for z in zooms:
+            tiles = sample_tiles(z, samples, rng)
+            for x, y in tiles[:2]:  # warm both paths
+                ours(z, x, y)
+                reference(z, x, y)
+            timings: dict[str, list[float]] = {"ours": [], "reference": []}
+            sizes: dict[str, list[int]] = {"ours": [], "reference": []}
+            for i, (x, y) in enumerate(tiles):
+                order = (("ours", ours), ("reference", reference))
+                for label, run in order if i % 2 == 0 else order[::-1]:
+                    elapsed, size = run(z, x, y)
+                    timings[label].append(elapsed * 1000)
+                    sizes[label].append(size)
+            ours_p95, reference_p95 = p95(timings["ours"]), p95(timings["reference"])
+            print(
+                json.dumps(
+                    {
+                        "name": f"map-z{z}",
+                        "reports": count,
+                        "connections": "pool" if pool else "per request",
+                        "tiles": len(tiles),
+                        "p95_ms": round(ours_p95, 1),
+                        "p50_ms": round(median(timings["ours"]), 1),
+                        "max_tile_bytes": max(sizes["ours"]),
+                        "reference_p95_ms": round(reference_p95, 1),
+                        "reference_p50_ms": round(median(timings["reference"]), 1),
+                        "reference_max_tile_bytes": max(sizes["reference"]),
+                        "http_floor_p50_ms": round(http_floor_p50, 1),
+                        "ratio": round(ours_p95 / reference_p95, 3),
+                    }
+                ),
+                flush=True,
+            )
+        http_connection.close()
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench map", description=__doc__)
+    parser.add_argument(
+        "--count", type=int, default=1_000_000, help="reports to generate (default 1,000,000)"
+    )
+    parser.add_argument("--samples", type=int, default=25, help="tiles per zoom (default 25)")
+    parser.add_argument("--zooms", default="10-17", help="zoom range (default 10-17)")
+    parser.add_argument(
+        "--pool",
+        action="store_true",
+        help="serve with Django's connection pool (needs psycopg-pool), not a connection per request",
+    )
+    args = parser.parse_args(argv)
+    low, _, high = args.zooms.partition("-")
+    zooms = list(range(int(low), int(high or low) + 1))
+
+    base = os.environ.get("DATABASE_URL", "")
+    if not base:
+        raise SystemExit("DATABASE_URL is not set: run `source civic/devtools/database.sh` first.")
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(base)
+    name = f"civic_bench_map_{os.getpid()}"
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "civic.settings",
+        "CIVIC_DEBUG": "0",
+        "CIVIC_SECRET_KEY": os.environ.get("CIVIC_SECRET_KEY") or "bench-only-secret",
+        "CIVIC_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CIVIC_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        **({"CIVIC_BENCH_POOL": "1"} if args.pool else {}),
+    }
+    python = sys.executable
+    server = None
+    log(f"map: creating database {name}")
+    admin_sql(maintenance, f'CREATE DATABASE "{name}" TEMPLATE template1')
+    try:
+        admin_sql(url, "CREATE EXTENSION IF NOT EXISTS postgis")
+        log("map: migrating (takes a little while)")
+        subprocess.run(
+            [python, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        subprocess.run(
+            [python, "-c", "from bench.map import setup_town; setup_town()"], cwd=ROOT, env=env, check=True
+        )
+        generate(url, args.count)
+        port = free_port()
+        log(f"map: starting the server on port {port}")
+        server = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.map:make_app",
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+                # The raw SQL of a low-zoom tile can take seconds; keep our idle keep-alive connection open.
+                "--timeout-keep-alive",
+                "600",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        wait_until_up(port, server)
+        measure(url, port, zooms, args.samples, count=args.count, pool=args.pool)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        admin_sql(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        log(f"map: dropped database {name}")

@@ -1,0 +1,75 @@
+"""A small fixed-window rate limiter on Django's cache (the `ratelimit` alias), shared by every app.
+
+Counts live in Redis when REDIS_URL is set, so all server processes share them; without Redis each process
+counts on its own (see the settings), which is the same single-process default as the channel layer.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import InvalidCacheBackendError, caches
+from django.core.cache.backends.base import BaseCache
+from django.http import HttpRequest
+
+CACHE_ALIAS = "ratelimit"
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int  # seconds until the current window ends
+
+
+def _cache() -> BaseCache:
+    try:
+        return caches[CACHE_ALIAS]
+    except InvalidCacheBackendError:
+        return caches["default"]
+
+
+def hit(scope: str, ident: str, *, limit: int, window: int) -> RateLimit:
+    """Count one request by `ident` (an IP address, a user id) against `limit` per `window` seconds."""
+    now = time.time()
+    window_start = int(now // window) * window
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    key = f"{scope}:{digest}:{window_start}"
+    cache = _cache()
+    # add() is a no-op when the key exists; incr() is atomic on Redis and within a LocMem process.
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 5)
+        count = 1
+    return RateLimit(
+        allowed=count <= limit,
+        count=count,
+        limit=limit,
+        retry_after=max(1, int(window_start + window - now)),
+    )
+
+
+def reset(scope: str, ident: str, *, window: int) -> None:
+    """Forget `ident`'s count in the current window (tests, and staff lifting a block)."""
+    window_start = int(time.time() // window) * window
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    _cache().delete(f"{scope}:{digest}:{window_start}")
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the entry CIVIC_TRUSTED_PROXIES hops back in X-Forwarded-For."""
+    proxies = getattr(settings, "CIVIC_TRUSTED_PROXIES", 0)
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
+    # Each trusted proxy appends the address it saw; anything further left was written by the client.
+    if len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return remote

@@ -1,0 +1,170 @@
+"""LEXIMIN panel distributions (Flanigan et al., Nature 2021) over respondent types, with HiGHS.
+
+Respondents with identical values are interchangeable, so a panel is a vector of counts per type and a
+type's selection probability is E[count] / size; by symmetry leximin treats a type's members alike.
+
+1. Cover: find panels that together seat every type that can sit at all; the others get probability 0.
+2. Fast path: compute the leximin vector of the LP relaxation (cheap, see `relaxed`) and try to write it as
+   a mixture of real panels by column generation. The relaxation contains every real distribution, so if
+   the mixture exists its marginals are exactly the leximin optimum.
+3. Otherwise the classic leximin loop of Flanigan et al. on types: maximise the lowest probability among
+   open types by column generation, fix the types whose dual value is positive (they cannot rise in any
+   optimum), repeat until every type is fixed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .diagnose import ensure_feasible
+from .errors import SortitionError
+from .master import PRICE_TOL, Master, generate
+from .model import Instance, IntArray, TypeTable
+from .pricing import FloatArray, PanelSearch
+from .relaxed import decompose, relaxed_leximin
+from .result import Distribution, PanelType, Selection, WeightedPanel
+
+# The mixture must reach the relaxation's leximin vector to within this factor to be accepted as exact.
+MIXTURE_TOL = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A snapshot for progress bars: the stage, types with a final probability, rounds, panels so far."""
+
+    stage: str
+    fixed: int
+    total: int
+    rounds: int
+    panels: int
+
+
+@dataclass(frozen=True)
+class TypeDistribution:
+    """The leximin result on types: panels as count vectors, their probabilities, each type's probability."""
+
+    panels: list[IntArray]
+    probabilities: FloatArray
+    type_probabilities: FloatArray
+    rounds: int
+    integer_programs: int
+    path: str
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def leximin_types(
+    types: TypeTable, panel_size: int, progress: ProgressCallback | None = None
+) -> TypeDistribution:
+    """Compute the leximin distribution over type-count panels; SortitionError if no panel exists."""
+    report = progress or (lambda _: None)
+    search = PanelSearch(types, panel_size)
+    master = Master(types.sizes)
+    possible = _cover(search, master)
+    report(Progress("cover", int((~possible).sum()), types.count, 0, len(master.panels)))
+
+    upper = np.where(possible, search.upper, 0)
+    target, relaxed_rounds = relaxed_leximin(types, panel_size, upper)
+    report(Progress("relaxation", 0, types.count, relaxed_rounds, len(master.panels)))
+    pieces, _ = decompose(target * types.sizes, search)
+    for panel, _ in pieces:
+        master.add(panel)
+    report(Progress("decomposition", 0, types.count, relaxed_rounds, len(master.panels)))
+    master.set_rows(target, np.zeros(types.count), z_max=1.0)
+    reached, _ = generate(master, search, target > 0)
+    if reached >= 1 - MIXTURE_TOL:
+        report(Progress("mixture", types.count, types.count, relaxed_rounds, len(master.panels)))
+        return _result(master, master.mixture(), types, relaxed_rounds, search, "relaxation")
+
+    # The relaxation's optimum is not a mixture of real panels: run the exact leximin loop, reusing panels.
+    fixed = ~possible
+    master.set_rows(np.where(possible, 1.0, 0.0), np.zeros(types.count))
+    rounds = 0
+    while not fixed.all():
+        rounds += 1
+        floor, prices = generate(master, search, ~fixed)
+        open_types = np.flatnonzero(~fixed)
+        # Positive dual value: the type is at the floor in every optimum. The threshold is relative so solver
+        # noise on zero duals cannot fix a type early; the prices of open types sum to 1.
+        threshold = max(1e-9, min(1e-6, 0.01 / len(open_types)))
+        newly = open_types[prices[open_types] > threshold]
+        if len(newly) == 0:
+            newly = open_types[[int(np.argmax(prices[open_types]))]]
+        fixed[newly] = True
+        master.fix(newly, floor)
+        report(Progress("rounds", int(fixed.sum()), types.count, rounds, len(master.panels)))
+    return _result(master, master.mixture(pin_floor=True), types, rounds, search, "rounds")
+
+
+def _cover(search: PanelSearch, master: Master) -> np.ndarray:
+    """Add panels until every type that fits on some panel is on one; return which types fit."""
+    count = search.types.count
+    covered = np.zeros(count, dtype=bool)
+    while True:
+        # Weight 1/cap per uncovered type so a panel gains as much from a new type as from filling one up.
+        panel = search.best(np.where(covered, 0.0, 1.0 / np.maximum(search.upper, 1)))
+        if panel is None:
+            raise SortitionError("no panel meets all the quotas")
+        if not (panel[~covered] > 0).any():
+            return covered
+        master.add(panel)
+        covered |= panel > 0
+
+
+def _result(
+    master: Master, weights: FloatArray, types: TypeTable, rounds: int, search: PanelSearch, path: str
+) -> TypeDistribution:
+    weights = np.maximum(weights, 0.0)
+    keep = weights > PRICE_TOL * 1e-2
+    panels = [p for p, k in zip(master.panels, keep, strict=True) if k]
+    probabilities = weights[keep] / weights[keep].sum()
+    type_probabilities = (np.array(panels, dtype=np.float64).T @ probabilities) / types.sizes
+    return TypeDistribution(panels, probabilities, type_probabilities, rounds, search.integer_programs, path)
+
+
+def leximin(instance: Instance, *, progress: ProgressCallback | None = None) -> Selection:
+    """The leximin-fair distribution over quota-satisfying panels and every respondent's probability.
+
+    Raises InfeasibleQuotas (with the smallest relaxation) when no panel meets the quotas.
+    """
+    start = time.perf_counter()
+    ensure_feasible(instance)
+    result = leximin_types(instance.types, instance.panel_size, progress)
+    distribution = to_distribution(instance, result.panels, result.probabilities)
+    marginals = distribution.marginals()
+    return Selection(
+        method="leximin",
+        panel_size=instance.panel_size,
+        probabilities={r.id: marginals[r.id] for r in instance.respondents},
+        distribution=distribution,
+        seconds=time.perf_counter() - start,
+        stats={
+            "types": instance.types.count,
+            "path": result.path,
+            "rounds": result.rounds,
+            "integer_programs": result.integer_programs,
+            "panels": len(result.panels),
+        },
+    )
+
+
+def to_distribution(instance: Instance, panels: list[IntArray], probabilities: FloatArray) -> Distribution:
+    """Name the types by their values and members so the distribution stands on its own in an audit record."""
+    types = instance.types
+    kinds = tuple(
+        PanelType(
+            {c.name: c.values[v] for c, v in zip(instance.categories, key, strict=True)},
+            tuple(instance.respondents[m].id for m in members),
+        )
+        for key, members in zip(types.keys, types.members, strict=True)
+    )
+    weighted = tuple(
+        WeightedPanel(float(p), tuple((int(t), int(panel[t])) for t in np.flatnonzero(panel)))
+        for panel, p in zip(panels, probabilities, strict=True)
+    )
+    return Distribution(kinds, weighted)

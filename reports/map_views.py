@@ -1,0 +1,172 @@
+"""The public map of reports: the page at /reports/ (filters, a server-rendered list beside the map) and its
+vector tiles at /reports/tiles/{z}/{x}/{y}.pbf, which take the same filters as query parameters."""
+
+import hashlib
+import zoneinfo
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from civic.models import Municipality
+from reports.map_selectors import public_report_tile, public_reports_matching
+from reports.models import Area, Category, Report
+from reports.tiles import TileError, TileFilter, check_tile
+from reports.views import map_context, municipality_of
+
+PAGE_SIZE = 20
+TILE_MAX_AGE = 60
+OPEN = "open"
+FILTERS = ("category", "status", "area", "since", "until")
+FINISHED = "finished"  # not "closed": that is one of the statuses
+
+
+def status_groups() -> dict[str, tuple[str, ...]]:
+    """What the status filter accepts: open, finished (everything not open), or one status."""
+    groups: dict[str, tuple[str, ...]] = {
+        OPEN: tuple(Report.OPEN_STATUSES),
+        FINISHED: tuple(s for s in Report.Status.values if s not in Report.OPEN_STATUSES),
+    }
+    groups.update({status: (status,) for status in Report.Status.values})
+    return groups
+
+
+class MapFilterForm(forms.Form):
+    """The map's filters; a field left empty does not filter. Unknown values are errors (400 for tiles)."""
+
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    area = forms.ChoiceField(label=gettext_lazy("Area"), required=False)
+    since = forms.DateField(
+        label=gettext_lazy("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=gettext_lazy("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, data: Any, *, municipality: Municipality) -> None:
+        super().__init__(data)
+        self.municipality = municipality
+        self.categories = {
+            c.code: c
+            for c in Category.objects.filter(municipality=municipality).order_by("sort_order", "code")
+        }
+        self.areas = {
+            a.code: a
+            for a in Area.objects.filter(municipality=municipality).only(
+                "id", "code", "name_ja", "name_en", "municipality_id"
+            )
+        }
+        everything = ("", _("All"))
+        category_field: Any = self.fields["category"]
+        category_field.choices = [everything, *((code, c.name) for code, c in self.categories.items())]
+        status_field: Any = self.fields["status"]
+        status_field.choices = [
+            everything,
+            (OPEN, _("Open (not yet fixed)")),
+            (FINISHED, _("Finished (resolved, closed or passed on)")),
+            *Report.Status.choices,
+        ]
+        area_field: Any = self.fields["area"]
+        area_field.choices = [everything, *((code, a.name) for code, a in self.areas.items())]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end date must not be before the start date."))
+        return cleaned
+
+    def tile_filter(self) -> TileFilter:
+        """The filter of a valid form, dates taken as whole days in the town's time zone."""
+        data = self.cleaned_data
+        zone = zoneinfo.ZoneInfo(self.municipality.timezone or "Asia/Tokyo")
+        category = self.categories.get(data.get("category") or "")
+        area = self.areas.get(data.get("area") or "")
+        since = data.get("since")
+        until = data.get("until")
+        return TileFilter(
+            municipality_id=self.municipality.pk,
+            category_ids=(category.pk,) if category else (),
+            statuses=status_groups().get(data.get("status") or "", ()),
+            area_id=area.pk if area else None,
+            since=datetime.combine(since, time.min, tzinfo=zone) if since else None,
+            until=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone) if until else None,
+        )
+
+
+@require_GET
+def report_map(request: HttpRequest) -> HttpResponse:
+    """The map with its filters and, always beside it, the paginated list of the same reports."""
+    municipality = municipality_of(request)
+    form = MapFilterForm(request.GET, municipality=municipality)
+    status = 200
+    if form.is_valid():
+        reports = public_reports_matching(municipality=municipality, tile_filter=form.tile_filter())
+    else:
+        reports = Report.objects.none()
+        status = 400
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/map.html",
+        {
+            "form": form,
+            "reports_page": page,
+            "query": query.urlencode(),
+            "map": map_context(request, municipality),
+            "js_strings": js_strings(),
+        },
+        status=status,
+    )
+
+
+def js_strings() -> dict[str, str]:
+    return {
+        "noTiles": _(
+            "The background map is not available. Reports are shown on a blank background; "
+            "the list beside the map shows them too."
+        ),
+        "loading": _("Loading reports on the map…"),
+        "shown": _("%(count)s reports in this part of the map."),
+        "none": _("No reports in this part of the map."),
+        "cluster": _("%(count)s reports here. Press Enter to zoom in."),
+        "report": _("Report %(reference)s: %(category)s, %(status)s"),
+        "failed": _("The reports could not be loaded on the map. The list beside the map still works."),
+    }
+
+
+@require_GET
+def report_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
+    """One vector tile (layer `reports`: clusters with `count`; single reports with reference, status,
+    category). Impossible z/x/y or unknown filter values are a 400; tiles are cached for a minute."""
+    municipality = municipality_of(request)
+    try:
+        check_tile(z, x, y)
+    except TileError as refused:
+        return JsonResponse({"errors": {"__all__": [str(refused)]}}, status=400)
+    if any(request.GET.get(name) for name in FILTERS):
+        form = MapFilterForm(request.GET, municipality=municipality)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        tile_filter = form.tile_filter()
+    else:  # the common case, without the form's two queries for its choices
+        tile_filter = TileFilter(municipality_id=municipality.pk)
+    body = public_report_tile(tile_filter=tile_filter, z=z, x=x, y=y)
+    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={TILE_MAX_AGE}"
+    response["Vary"] = "Host"
+    return response

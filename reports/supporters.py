@@ -1,0 +1,53 @@
+"""Who is supporting a report, as a keyed hash: one support per e-mail address or per browser."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+
+COOKIE = "civic_supporter"
+COOKIE_SALT = "reports.supporter"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _keyed(kind: str, value: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return f"{kind}:{digest[:64]}"
+
+
+def key_for_email(email: str) -> str:
+    return _keyed("email", email.strip().lower())
+
+
+def browser_token(request: HttpRequest) -> str | None:
+    """The browser's signed supporter token, or None when it has none (or a forged one)."""
+    try:
+        value = request.get_signed_cookie(COOKIE, salt=COOKIE_SALT, max_age=COOKIE_MAX_AGE)
+    except (KeyError, signing.BadSignature):
+        return None
+    return value or None
+
+
+def key_for_browser(request: HttpRequest) -> tuple[str, str | None]:
+    """The supporter key of this browser, and a new token to set as a cookie when it had none."""
+    token = browser_token(request)
+    new_token = None
+    if token is None:
+        token = new_token = secrets.token_urlsafe(24)
+    return _keyed("browser", token), new_token
+
+
+def remember_browser(response: HttpResponse, token: str | None) -> None:
+    if token:
+        response.set_signed_cookie(
+            COOKIE,
+            token,
+            salt=COOKIE_SALT,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )

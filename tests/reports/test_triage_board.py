@@ -1,0 +1,321 @@
+"""The triage board: columns and cards, moving cards through the services, version conflicts, filters,
+the detail panel, bulk actions, staff intake, and a constant number of queries."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from civic.roles import Role
+from reports.models import Report, ReportEvent
+from reports.services import report_assign, report_transition
+from tests.reports.triage_support import make_report, staff
+
+pytestmark = pytest.mark.django_db
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def board_url(town, **params):
+    query = "&".join(f"{k}={v}" for k, v in {"town": town.municipality.slug, **params}.items())
+    return f"/admin/triage/?{query}"
+
+
+def test_the_board_shows_open_reports_in_status_columns(client, town):
+    new = make_report(town, description="新しい穴")
+    acknowledged = make_report(town, description="確認済み")
+    report_transition(report=acknowledged, status=Report.Status.ACKNOWLEDGED, actor=None)
+    closed = make_report(town)
+    report_transition(report=closed, status=Report.Status.CLOSED, actor=None)
+    client.force_login(staff(town))
+
+    page = client.get(board_url(town))
+
+    assert page.status_code == 200
+    columns = {c.status: [r.pk for r in c.cards] for c in page.context["columns"]}
+    assert columns[Report.Status.NEW] == [new.pk]
+    assert columns[Report.Status.ACKNOWLEDGED] == [acknowledged.pk]
+    assert all(closed.pk not in cards for cards in columns.values())
+    html = page.content.decode()
+    assert new.reference in html
+    assert "山田花子" not in html and "hanako@example.jp" not in html  # no reporter data on cards
+    folded = client.get(board_url(town, folded=1))
+    assert closed.reference in folded.content.decode()
+
+
+def test_dragging_a_card_changes_its_status_through_the_service(client, town):
+    report = make_report(town)
+    user = staff(town)
+    client.force_login(user)
+
+    answer = client.post(
+        f"/admin/triage/report/{report.pk}/status/",
+        {"status": "in_progress", "version": report.version, "town": town.municipality.slug},
+        **JSON,
+    )
+
+    assert answer.status_code == 200, answer.content
+    data = answer.json()
+    assert data["ok"] and data["card"]["status"] == "in_progress"
+    report.refresh_from_db()
+    assert report.status == Report.Status.IN_PROGRESS
+    assert report.acknowledged_at is not None
+    event = report.events.get(kind=ReportEvent.Kind.STATUS_CHANGED)
+    assert event.actor == user
+    assert event.before == {"status": "new"} and event.after == {"status": "in_progress"}
+
+
+def test_an_illegal_move_is_refused_with_a_message(client, town):
+    report = make_report(town)
+    report_transition(report=report, status=Report.Status.RESOLVED, actor=None)
+    report_transition(report=report, status=Report.Status.CLOSED, actor=None)
+    report.refresh_from_db()
+    client.force_login(staff(town))
+
+    answer = client.post(
+        f"/admin/triage/report/{report.pk}/status/",
+        {"status": "in_progress", "version": report.version},
+        **JSON,
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["ok"] is False
+    assert "できません" in answer.json()["message"] or "cannot go from" in answer.json()["message"]
+    assert answer.json()["card"]["status"] == "closed"
+    report.refresh_from_db()
+    assert report.status == Report.Status.CLOSED
+
+
+def test_a_stale_version_is_refused_and_nothing_is_overwritten(client, town):
+    report = make_report(town)
+    seen = report.version
+    colleague = staff(town)
+    report_assign(report=report, assignee=colleague, actor=colleague)  # a colleague acts first
+    client.force_login(staff(town))
+
+    answer = client.post(
+        f"/admin/triage/report/{report.pk}/priority/", {"priority": "urgent", "version": seen}, **JSON
+    )
+
+    assert answer.status_code == 409
+    assert report.reference in answer.json()["message"]
+    report.refresh_from_db()
+    assert report.priority == "normal"
+    assert report.version > seen
+
+    without_js = client.post(
+        f"/admin/triage/report/{report.pk}/priority/", {"priority": "urgent", "version": seen}, follow=True
+    )
+    assert report.reference in without_js.content.decode()  # the message, shown on the detail page
+
+
+def test_every_action_writes_an_audit_event_and_the_timeline_shows_it(client, town):
+    report = make_report(town)
+    user = staff(town)
+    client.force_login(user)
+
+    def post(action, **data):
+        report.refresh_from_db()
+        response = client.post(
+            f"/admin/triage/report/{report.pk}/{action}/", {"version": report.version, **data}, **JSON
+        )
+        assert response.status_code == 200, response.content
+        return response
+
+    post("priority", priority="high")
+    post("assign", assignee=str(user.pk), department=str(town.parks.pk))
+    post("update", message="本日補修します")
+    post("note", message="業者に連絡済み")
+    kinds = list(report.events.values_list("kind", flat=True))
+    assert kinds == ["created", "priority_changed", "assigned", "public_update", "internal_note"]
+    report.refresh_from_db()
+    assert (report.priority, report.assignee, report.department) == ("high", user, town.parks)
+    assert report.events.get(kind="priority_changed").before == {"priority": "normal"}
+
+    detail = client.get(f"/admin/triage/report/{report.pk}/").content.decode()
+    assert "本日補修します" in detail and "業者に連絡済み" in detail
+    assert "hanako@example.jp" in detail  # a supervisor sees the reporter's contact
+
+    public = client.get(f"/reports/{report.reference}/", HTTP_HOST=town.host)
+    if public.status_code == 200:
+        assert "本日補修します" in public.content.decode()
+        assert "業者に連絡済み" not in public.content.decode()
+
+
+def test_merge_and_spam(client, town):
+    original = make_report(town)
+    duplicate = make_report(town, dlng=-0.0101)
+    spam = make_report(town, dlng=0.02)
+    client.force_login(staff(town))
+
+    merged = client.post(
+        f"/admin/triage/report/{duplicate.pk}/merge/", {"into": original.reference.lower()}, **JSON
+    )
+    assert merged.status_code == 200, merged.content
+    duplicate.refresh_from_db()
+    assert duplicate.status == Report.Status.DUPLICATE and duplicate.duplicate_of == original
+
+    marked = client.post(f"/admin/triage/report/{spam.pk}/spam/", {}, **JSON)
+    assert marked.status_code == 200
+    spam.refresh_from_db()
+    assert spam.status == Report.Status.CLOSED and not spam.is_public
+    assert spam.events.filter(kind=ReportEvent.Kind.MARKED_SPAM).exists()
+
+
+def test_filters_and_presets(client, town):
+    user = staff(town)
+    mine = make_report(town)
+    report_assign(report=mine, assignee=user, actor=user)
+    tree = make_report(town, category=town.tree, description="木が倒れています")
+    client.force_login(user)
+
+    def shown(**params):
+        page = client.get(board_url(town, **params))
+        assert page.status_code == 200
+        return {r.pk for c in page.context["columns"] for r in c.cards}
+
+    assert shown() == {mine.pk, tree.pk}
+    assert shown(assignee="me") == {mine.pk}
+    assert shown(assignee="none") == {tree.pk}
+    assert shown(category=town.tree.pk) == {tree.pk}
+    assert shown(q="倒れ") == {tree.pk}
+    assert shown(q=mine.reference) == {mine.pk}
+    assert shown(source="staff") == set()
+    today = timezone.localdate()
+    assert shown(since=(today + timedelta(days=1)).isoformat()) == set()
+    assert shown(since=today.isoformat(), until=today.isoformat()) == {mine.pk, tree.pk}
+    assert shown(category="garbage", sla="nonsense") == {mine.pk, tree.pk}
+
+
+def test_sla_state_on_cards(client, town):
+    town.pothole.target_hours = 24
+    town.pothole.save()
+    fresh = make_report(town)
+    soon = make_report(town)
+    late = make_report(town)
+    now = timezone.now()
+    Report.objects.filter(pk=soon.pk).update(created_at=now - timedelta(hours=20))
+    Report.objects.filter(pk=late.pk).update(created_at=now - timedelta(hours=30))
+    client.force_login(staff(town))
+
+    page = client.get(board_url(town))
+    states = {r.pk: r.sla_state for c in page.context["columns"] for r in c.cards}
+    assert states == {fresh.pk: "on_time", soon.pk: "due_soon", late.pk: "overdue"}
+    assert {r.pk for c in client.get(board_url(town, sla="overdue")).context["columns"] for r in c.cards} == {
+        late.pk
+    }
+
+
+def test_saved_filters_belong_to_their_user(client, town):
+    user = staff(town)
+    client.force_login(user)
+    client.post(
+        "/admin/triage/filters/",
+        {"name": "倒木", "query": f"category={town.tree.pk}", "town": town.municipality.slug},
+    )
+    page = client.get(board_url(town))
+    assert [f.name for f in page.context["choices"].saved] == ["倒木"]
+    client.force_login(staff(town))
+    assert client.get(board_url(town)).context["choices"].saved == []
+
+
+def test_bulk_actions(client, town):
+    first, second = make_report(town), make_report(town, dlng=0.02)
+    report_transition(report=second, status=Report.Status.RESOLVED, actor=None)
+    report_transition(report=second, status=Report.Status.CLOSED, actor=None)
+    client.force_login(staff(town))
+
+    client.post(
+        "/admin/triage/bulk/",
+        {
+            "report": [first.pk, second.pk],
+            "action": "status",
+            "value": "acknowledged",
+            "town": town.municipality.slug,
+        },
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "acknowledged"
+    assert second.status == "acknowledged"  # closed reports may be reopened
+
+    client.post(
+        "/admin/triage/bulk/", {"report": [first.pk, second.pk], "action": "priority", "value": "urgent"}
+    )
+    assert set(Report.objects.values_list("priority", flat=True)) == {"urgent"}
+
+    client.post("/admin/triage/bulk/", {"report": [first.pk], "action": "close", "message": "対応完了"})
+    first.refresh_from_db()
+    assert first.status == "closed"
+    assert first.events.filter(message="対応完了", is_public=True).exists()
+
+
+def test_staff_intake_with_the_duplicate_check(client, town):
+    existing = make_report(town)
+    client.force_login(staff(town))
+    data = {
+        "town": town.municipality.slug,
+        "category": town.pothole.pk,
+        "description": "電話で受付: 穴",
+        "lat": str(existing.point.y),
+        "lng": str(existing.point.x),
+        "reporter_name": "佐藤",
+        "reporter_phone": "0123-45-6789",
+    }
+
+    first = client.post("/admin/triage/intake/", data)
+    assert first.status_code == 200
+    assert existing.reference in first.content.decode()
+    assert Report.objects.count() == 1
+
+    confirmed = client.post("/admin/triage/intake/", {**data, "confirmed": "1"})
+    assert confirmed.status_code == 302
+    report = Report.objects.exclude(pk=existing.pk).get()
+    assert report.source == Report.Source.STAFF
+    assert report.reporter.phone == "0123-45-6789"
+
+
+def test_the_board_answers_in_a_constant_number_of_queries(client, town, django_assert_max_num_queries):
+    client.force_login(staff(town))
+    make_report(town)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = count(board_url(town))
+    few_filtered = count(board_url(town, category=town.pothole.pk, assignee="none", sla="on_time"))
+    for i in range(30):
+        report = make_report(town, dlng=-0.001 * i, category=town.tree if i % 2 else town.pothole)
+        if i % 3 == 0:
+            report_transition(report=report, status=Report.Status.IN_PROGRESS, actor=None)
+    assert count(board_url(town)) == few
+    assert count(board_url(town, category=town.pothole.pk, assignee="none", sla="on_time")) == few_filtered
+    # 9 of the board's own (access 2, counts, cards, 5 filter choices); the rest are Wagtail's chrome.
+    with django_assert_max_num_queries(24):
+        client.get(board_url(town, q="穴", priority="normal"))
+
+
+def test_cards_in_the_page_data_carry_no_reporter_data(client, town):
+    make_report(town)
+    client.force_login(staff(town))
+    page = client.get(board_url(town)).content.decode()
+    start = page.index('id="triage-cards"')
+    data = page[page.index(">", start) + 1 : page.index("</script>", start)]
+    cards = json.loads(data)
+    card = cards["new"][0]
+    assert set(card) >= {"reference", "status", "priority", "sla", "version", "area", "category"}
+    assert "山田" not in json.dumps(card, ensure_ascii=False)
+
+
+def test_department_staff_see_only_their_department(client, town):
+    roads = make_report(town)
+    parks = make_report(town, category=town.tree)
+    client.force_login(staff(town, Role.DEPARTMENT_STAFF, department=town.roads))
+    page = client.get(board_url(town))
+    assert {r.pk for c in page.context["columns"] for r in c.cards} == {roads.pk}
+    assert client.get(f"/admin/triage/report/{parks.pk}/").status_code == 404

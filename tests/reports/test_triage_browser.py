@@ -1,0 +1,156 @@
+"""The triage board in Debian's chromium: log in, filter, drag a card, post a public update and see it on the
+public page, while a second staff member's board receives the change live. Screenshots go to test-artifacts/.
+
+The site runs under uvicorn (ASGI, so WebSockets work) against the test database and a real Redis.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+
+from reports.models import Report
+from tests.browser_support import chromium, screenshot, serious_accessibility_violations
+from tests.reports.triage_support import make_report, staff
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "pw-for-tests-only"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def asgi_server(redis_url, tmp_path):
+    """uvicorn serving Civic on the test database; yields its port."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    database_url = urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CIVIC_DEBUG": "1",  # static files from the build folder through WhiteNoise's finders
+        "CIVIC_MEDIA_ROOT": str(tmp_path / "media"),
+        "CIVIC_PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "civic.asgi:application", "--port", str(port), "--no-access-log"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ws-not-here", timeout=2)
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+            else:
+                break
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def log_in(context, base, user):
+    page = context.new_page()
+    page.goto(f"{base}/admin/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("button[type=submit]").first.click()
+    page.wait_for_url(f"{base}/admin/")
+    return page
+
+
+def drag(page, source, target):
+    """Press on the card's text (not its controls), move in steps, and release over the target column."""
+    box, goal = source.bounding_box(), target.bounding_box()
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    x1, y1 = goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] / 2
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    steps = 15
+    for i in range(1, steps + 1):
+        page.mouse.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+
+
+@pytest.mark.browser
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_staff_work_the_board_and_a_colleague_sees_it_live(asgi_server):
+    from playwright.sync_api import expect
+
+    from tests.reports.conftest import Town
+
+    town = Town(name_ja="桜町", name_en="Sakura Town")
+    first, second = staff(town), staff(town)
+    report = make_report(town, description="交差点の手前に大きな穴")
+    other = make_report(town, category=town.tree, description="公園の木が倒れています")
+    base = f"http://{town.host}:{asgi_server}"
+    board = f"{base}/admin/triage/"
+
+    with chromium() as browser:
+        watcher = log_in(browser.new_context(locale="ja-JP"), base, second)
+        watcher.goto(board)
+        expect(watcher.locator("#triage-live")).to_have_attribute("data-state", "online")
+
+        page = log_in(
+            browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 900}), base, first
+        )
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(board)
+        page.select_option("select[name=category]", str(town.pothole.pk))
+        page.locator(".triage-filters button[type=submit]").click()
+        expect(page.locator(f"#card-{other.pk}")).to_have_count(0)
+        card = page.locator(f"#card-{report.pk}")
+        expect(card).to_be_visible()
+        expect(page.locator("#triage-live")).to_have_attribute("data-state", "online")
+        screenshot(page, "triage-board")
+
+        drag(page, card.locator(".triage-title"), page.locator('.triage-cards[data-status="in_progress"]'))
+        expect(page.locator(f'.triage-cards[data-status="in_progress"] #card-{report.pk}')).to_be_visible()
+        # The colleague's board moves the card without a reload.
+        expect(watcher.locator(f'.triage-cards[data-status="in_progress"] #card-{report.pk}')).to_be_visible(
+            timeout=5000
+        )
+
+        page.goto(f"{base}/admin/triage/report/{report.pk}/")
+        page.fill("#update-message", "本日、補修の手配をしました。")
+        page.get_by_role("button", name="経過報告を公開").click()
+        expect(page.locator(".triage-timeline")).to_contain_text("本日、補修の手配をしました。")
+
+        public = browser.new_context(locale="ja-JP").new_page()
+        public.goto(f"{base}/reports/{report.reference}/")
+        expect(public.locator("body")).to_contain_text("本日、補修の手配をしました。")
+
+        page.goto(f"{base}/admin/triage/dashboard/")
+        expect(page.locator("#triage-dashboard")).to_have_attribute("data-ready", "1")
+        screenshot(page, "triage-dashboard")
+        page.goto(board)
+        violations = serious_accessibility_violations(page)
+        assert not errors, errors
+
+    report.refresh_from_db()
+    assert report.status == Report.Status.IN_PROGRESS
+    assert report.events.filter(kind="public_update", is_public=True).exists()
+    assert not violations, violations
