@@ -35,14 +35,26 @@ def redis_url():
         yield url
 
 
-def pytest_collection_modifyitems(items):
-    """Transactional tests empty the database when they end, which would also wipe what migrations put
-    there (role groups, permissions, Wagtail's root page) for the tests after them: restore it instead."""
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        if (
-            marker is not None
-            and marker.kwargs.get("transaction")
-            and not marker.kwargs.get("serialized_rollback")
-        ):
-            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}))
+# The data migrations whose rows a transactional test's flush removes, and the function that makes them.
+DATA_MIGRATIONS = [
+    ("civic.migrations.0002_role_groups", "create_groups"),
+    ("reports.migrations.0002_site_admin_permissions", "grant"),
+    ("reports.migrations.0004_triage_board", "grant_response_templates"),
+    ("consultations.migrations.0002_facilitator_permissions", "grant"),
+]
+
+
+@pytest.fixture(autouse=True)
+def migration_data(request):
+    """Transactional tests empty every table when they end, including the role groups and permissions that
+    data migrations made; make them again, the same way, before each such test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in DATA_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
