@@ -131,7 +131,7 @@ def test_staff_work_the_board_and_a_colleague_sees_it_live(asgi_server):
         expect(page.locator(f'.triage-cards[data-status="in_progress"] #card-{report.pk}')).to_be_visible()
         # The colleague's board moves the card without a reload.
         expect(watcher.locator(f'.triage-cards[data-status="in_progress"] #card-{report.pk}')).to_be_visible(
-            timeout=5000
+            timeout=20_000
         )
 
         page.goto(f"{base}/admin/triage/report/{report.pk}/")
