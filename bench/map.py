@@ -1,15 +1,20 @@
 """Benchmark: the public map's vector tiles with 1,000,000 reports, over HTTP, beside the raw SQL that builds
 the same tile.
 
-`python -m bench map [--count 1000000] [--samples 25] [--zooms 10-17]` needs PostgreSQL with PostGIS at
-DATABASE_URL (`source civic/devtools/database.sh` sets it). It creates a database of its own next to that
-one, migrates it, generates the reports there with set-based SQL (a dense centre, sparse edges, progress on
-stderr), serves Civic with uvicorn, and for each zoom requests `--samples` tiles where reports are (chosen
-like the reports themselves, so the dense centre is hit most) from both sides, alternating: our endpoint
-`GET /reports/tiles/{z}/{x}/{y}.pbf` over HTTP, and the same SQL (`reports.tiles.tile_sql`) run directly on
-a persistent database connection. One JSON line per zoom: `name` (map-z12), `p95_ms`, `max_tile_bytes`,
-`ratio` (our p95 ÷ the raw SQL's p95), plus medians and the reference's figures. The database is dropped at
-the end.
+`python -m bench map [--count 1000000] [--samples 25] [--zooms 10-17] [--no-pool]` needs PostgreSQL with
+PostGIS at DATABASE_URL (`source civic/devtools/database.sh` sets it). It creates a database of its own next
+to that one, migrates it, generates the reports there with set-based SQL (a dense centre, sparse edges,
+progress on stderr), counts the map grid (`manage.py map_grid_rebuild`, one INSERT … SELECT), serves Civic
+with uvicorn (on Django's connection pool unless --no-pool, so both sides keep their connections), and for
+each zoom requests `--samples` tiles where reports are (chosen like the reports themselves, so the dense
+centre is hit most) from both sides, alternating: our endpoint `GET /reports/tiles/{z}/{x}/{y}.pbf` over
+HTTP, and the SQL that endpoint runs for that tile (`reports.tiles.tile_sql`: from the grid up to
+GRID_MAX_ZOOM, live above) directly on a persistent psycopg connection. One JSON line per zoom: `name`
+(map-z12), `p95_ms`, `max_tile_bytes`, `ratio` (our p95 ÷ the raw SQL's p95), `source` (grid or live), plus
+medians, the reference's figures and, for gridded zooms, `live_sql_p50_ms` (the same tile counted live from
+the reports, a few samples: what the grid saves). Our endpoint keeps tiles per data version, so a tile asked
+for again costs it one small query; `first_request_*` are the figures of the samples whose tile it had not
+served yet (`distinct_tiles` says how often samples repeat). The database is dropped at the end.
 """
 
 from __future__ import annotations
@@ -106,7 +111,7 @@ def generate(url: str, count: int) -> None:
             row[0]
             for row in connection.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_name = 'reports_report' "
-                "AND column_name <> 'id' ORDER BY ordinal_position"
+                "AND column_name <> 'id' AND is_generated = 'NEVER' ORDER BY ordinal_position"
             )
         ]
         override = {
@@ -180,14 +185,18 @@ def median(values: list[float]) -> float:
     return ordered[len(ordered) // 2]
 
 
-def measure(url: str, port: int, zooms: list[int], samples: int, *, count: int, pool: bool) -> None:
+def measure(
+    url: str, port: int, zooms: list[int], samples: int, *, count: int, pool: bool, live_samples: int
+) -> None:
     import psycopg
 
     sys.path.insert(0, str(ROOT))
-    from reports.tiles import TileFilter, tile_sql
+    from reports.tiles import GRID_MAX_ZOOM, TileFilter, live_tile_sql, tile_sql
 
     rng = random.Random(4)
-    with psycopg.connect(url, autocommit=True) as db:
+    # Client-side binding, as Django runs it (its default cursor): psycopg's own default would prepare the
+    # statement after five runs and skip planning, which our endpoint never does.
+    with psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor) as db:
         found = db.execute("SELECT id FROM civic_municipality WHERE slug = 'bench'").fetchone()
         assert found is not None
         municipality_id = found[0]
@@ -204,8 +213,8 @@ def measure(url: str, port: int, zooms: list[int], samples: int, *, count: int, 
                 raise SystemExit(f"tile {z}/{x}/{y}: HTTP {response.status} {body[:200]!r}")
             return elapsed, len(body)
 
-        def reference(z: int, x: int, y: int) -> tuple[float, int]:
-            sql, params = tile_sql(z, x, y, tile_filter)
+        def reference(z: int, x: int, y: int, build: Any = tile_sql) -> tuple[float, int]:
+            sql, params = build(z, x, y, tile_filter)
             started = time.perf_counter()
             row = db.execute(sql.encode(), params).fetchone()
             elapsed = time.perf_counter() - started
@@ -222,18 +231,42 @@ def measure(url: str, port: int, zooms: list[int], samples: int, *, count: int, 
         http_floor_p50 = median([floor() for _ in range(20)])
         for z in zooms:
             tiles = sample_tiles(z, samples, rng)
-            for x, y in tiles[:2]:  # warm both paths
-                ours(z, x, y)
-                reference(z, x, y)
+            # Warm both paths on a tile at the town's edge, so the samples' first requests stay uncached.
+            warm = tile_of(CENTER[0] - HALF * 0.9, CENTER[1] - HALF * 0.9, z)
+            for _ in range(2):
+                ours(z, *warm)
+                reference(z, *warm)
             timings: dict[str, list[float]] = {"ours": [], "reference": []}
             sizes: dict[str, list[int]] = {"ours": [], "reference": []}
+            seen, first = {warm}, []  # samples whose tile our endpoint had not served yet
             for i, (x, y) in enumerate(tiles):
+                if (x, y) not in seen:
+                    seen.add((x, y))
+                    first.append(i)
                 order = (("ours", ours), ("reference", reference))
                 for label, run in order if i % 2 == 0 else order[::-1]:
                     elapsed, size = run(z, x, y)
                     timings[label].append(elapsed * 1000)
                     sizes[label].append(size)
             ours_p95, reference_p95 = p95(timings["ours"]), p95(timings["reference"])
+            first_ours = [timings["ours"][i] for i in first]
+            first_reference = [timings["reference"][i] for i in first]
+            uncached = (
+                {
+                    "first_requests": len(first),
+                    "first_request_p95_ms": round(p95(first_ours), 1),
+                    "first_request_reference_p95_ms": round(p95(first_reference), 1),
+                    "first_request_ratio": round(p95(first_ours) / p95(first_reference), 3),
+                }
+                if first
+                else {"first_requests": 0}
+            )
+            gridded = z <= GRID_MAX_ZOOM
+            live = (
+                [reference(z, x, y, live_tile_sql)[0] * 1000 for x, y in tiles[:live_samples]]
+                if gridded
+                else []
+            )
             print(
                 json.dumps(
                     {
@@ -241,12 +274,16 @@ def measure(url: str, port: int, zooms: list[int], samples: int, *, count: int, 
                         "reports": count,
                         "connections": "pool" if pool else "per request",
                         "tiles": len(tiles),
+                        "distinct_tiles": len(set(tiles)),
                         "p95_ms": round(ours_p95, 1),
                         "p50_ms": round(median(timings["ours"]), 1),
                         "max_tile_bytes": max(sizes["ours"]),
                         "reference_p95_ms": round(reference_p95, 1),
                         "reference_p50_ms": round(median(timings["reference"]), 1),
                         "reference_max_tile_bytes": max(sizes["reference"]),
+                        "source": "grid" if gridded else "live",
+                        **uncached,
+                        **({"live_sql_p50_ms": round(median(live), 1)} if live else {}),
                         "http_floor_p50_ms": round(http_floor_p50, 1),
                         "ratio": round(ours_p95 / reference_p95, 3),
                     }
@@ -264,9 +301,17 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--samples", type=int, default=25, help="tiles per zoom (default 25)")
     parser.add_argument("--zooms", default="10-17", help="zoom range (default 10-17)")
     parser.add_argument(
-        "--pool",
-        action="store_true",
-        help="serve with Django's connection pool (needs psycopg-pool), not a connection per request",
+        "--no-pool",
+        dest="pool",
+        action="store_false",
+        help="connect per request (the default settings) instead of using Django's connection pool "
+        "(psycopg-pool), which keeps connections open like the reference's",
+    )
+    parser.add_argument(
+        "--live-samples",
+        type=int,
+        default=3,
+        help="tiles per gridded zoom also counted live, to show what the grid saves (default 3)",
     )
     args = parser.parse_args(argv)
     low, _, high = args.zooms.partition("-")
@@ -306,6 +351,13 @@ def main(argv: list[str]) -> None:
             [python, "-c", "from bench.map import setup_town; setup_town()"], cwd=ROOT, env=env, check=True
         )
         generate(url, args.count)
+        log("map: counting the map grid (one INSERT … SELECT)")
+        started = time.monotonic()
+        subprocess.run(
+            [python, "manage.py", "map_grid_rebuild"], cwd=ROOT, env=env, check=True, stdout=sys.stderr
+        )
+        admin_sql(url, "VACUUM ANALYZE reports_mapgridcell")
+        log(f"map: grid counted in {time.monotonic() - started:.1f}s")
         port = free_port()
         log(f"map: starting the server on port {port}")
         server = subprocess.Popen(
@@ -330,7 +382,9 @@ def main(argv: list[str]) -> None:
             env=env,
         )
         wait_until_up(port, server)
-        measure(url, port, zooms, args.samples, count=args.count, pool=args.pool)
+        measure(
+            url, port, zooms, args.samples, count=args.count, pool=args.pool, live_samples=args.live_samples
+        )
     finally:
         if server is not None:
             server.terminate()

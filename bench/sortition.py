@@ -111,8 +111,23 @@ def _employment_given_age(age: str) -> np.ndarray:
     return np.array(table[age])
 
 
-def run_reference(instance: Instance) -> tuple[float, float]:
-    """sortition-algorithms' maximin with its HiGHS backend (its leximin needs Gurobi); min probability, seconds."""
+class Timing:
+    """Wall-clock and CPU seconds of a `with` block (CPU time is steadier when the machine is shared)."""
+
+    seconds = 0.0
+    cpu_seconds = 0.0
+
+    def __enter__(self) -> Timing:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._wall
+        self.cpu_seconds = time.process_time() - self._cpu
+
+
+def run_reference(instance: Instance) -> tuple[float, Timing]:
+    """sortition-algorithms' maximin on HiGHS (its leximin needs Gurobi): min probability, timing."""
     from requests.structures import CaseInsensitiveDict
     from sortition_algorithms.committee_generation import find_distribution_maximin
     from sortition_algorithms.features import FeatureValueMinMax
@@ -127,16 +142,15 @@ def run_reference(instance: Instance) -> tuple[float, float]:
     people = People([])
     for row, person in enumerate(instance.respondents, start=2):
         people.add(person.id, dict(person.features), features, row)
-    start = time.perf_counter()
-    committees, probabilities, _ = find_distribution_maximin(
-        features, people, instance.panel_size, [], "highspy"
-    )
-    seconds = time.perf_counter() - start
+    with Timing() as timing:
+        committees, probabilities, _ = find_distribution_maximin(
+            features, people, instance.panel_size, [], "highspy"
+        )
     marginal = dict.fromkeys(instance.ids, 0.0)
     for committee, p in zip(committees, probabilities, strict=True):
         for person_id in committee:
             marginal[person_id] += p
-    return min(marginal.values()), seconds
+    return min(marginal.values()), timing
 
 
 def main(argv: list[str]) -> None:
@@ -155,9 +169,8 @@ def main(argv: list[str]) -> None:
             f"{case.name}: {len(instance.types.keys)} respondent types, running leximin...", file=sys.stderr
         )
         try:
-            start = time.perf_counter()
-            result = leximin(instance)
-            seconds = time.perf_counter() - start
+            with Timing() as timing:
+                result = leximin(instance)
         except SortitionError as error:
             print(f"{case.name}: {error}", file=sys.stderr)
             continue
@@ -168,18 +181,21 @@ def main(argv: list[str]) -> None:
             "features": case.features,
             "types": instance.types.count,
             "min_prob": round(result.min_probability, 9),
-            "seconds": round(seconds, 3),
+            "seconds": round(timing.seconds, 3),
+            "cpu_seconds": round(timing.cpu_seconds, 3),
             "panels_in_support": len(result.distribution.panels) if result.distribution else 0,
         }
         if not args.skip_reference:
             print(
-                f"{case.name}: leximin {seconds:.1f}s; running sortition-algorithms maximin...",
+                f"{case.name}: leximin {timing.seconds:.1f}s; running sortition-algorithms maximin...",
                 file=sys.stderr,
             )
-            ref_min, ref_seconds = run_reference(instance)
+            ref_min, ref = run_reference(instance)
             line.update(
                 ref_min_prob=round(ref_min, 9),
-                ref_seconds=round(ref_seconds, 3),
-                ratio=round(seconds / ref_seconds, 4),
+                ref_seconds=round(ref.seconds, 3),
+                ref_cpu_seconds=round(ref.cpu_seconds, 3),
+                ratio=round(timing.seconds / ref.seconds, 4),
+                cpu_ratio=round(timing.cpu_seconds / ref.cpu_seconds, 4),
             )
         print(json.dumps(line), flush=True)

@@ -14,11 +14,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from civic.consumers import HealthConsumer  # noqa: E402
+from consultations.consumers import LiveSessionConsumer  # noqa: E402
 from reports.consumers import BoardConsumer  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/health/", HealthConsumer.as_asgi()),
     path("ws/triage/", BoardConsumer.as_asgi()),
+    path("ws/sessions/<int:session_id>/", LiveSessionConsumer.as_asgi()),
 ]
 
 application = ProtocolTypeRouter(

@@ -129,6 +129,15 @@ def database_from_env() -> dict[str, object]:
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL names no database (it must end in /<database name>).")
     config["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    pool_size = os.environ.get("CIVIC_DB_POOL", "")
+    if pool_size:
+        if not pool_size.isdigit() or int(pool_size) < 1:
+            raise ImproperlyConfigured(
+                f"CIVIC_DB_POOL must be a number of connections, like 10, not {pool_size!r}."
+            )
+        # Connections kept per process (psycopg_pool): what an ASGI server with many sockets wants; a request
+        # waits at most 10 s for a free one.
+        config["OPTIONS"] = {"pool": {"min_size": 1, "max_size": int(pool_size), "timeout": 10}}
     return config
 
 
@@ -142,7 +151,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # redis-py 8 times reads out after 5 s by default, which kills every idle consumer's blocking
+            # receive (django/channels_redis#422; the layer's blocking pop has its own timeout), and its pool
+            # refuses a 101st connection at once, which many sockets joining or leaving together reach.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 10_000}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 else:
@@ -222,6 +238,9 @@ REPORT_PHOTO_MAX_PIXELS = 40_000_000
 REPORT_PHOTOS_PER_REPORT = 5
 # Reports created per client IP address per municipality: (how many, per how many seconds).
 REPORT_RATE_LIMIT = (int(os.environ.get("CIVIC_REPORT_RATE_LIMIT", "10")), 3600)
+# Open311 service requests one API client may post (how many, per how many seconds); a client's own
+# "requests per hour" in the admin overrides the number.
+OPEN311_RATE_LIMIT = (int(os.environ.get("CIVIC_OPEN311_RATE_LIMIT", "120")), 3600)
 # How many reverse proxies in front of Civic append to X-Forwarded-For (0: trust only REMOTE_ADDR).
 CIVIC_TRUSTED_PROXIES = int(os.environ.get("CIVIC_TRUSTED_PROXIES", "0"))
 # Rate-limit counters (civic/ratelimit.py) are shared by all processes through Redis when REDIS_URL is set;

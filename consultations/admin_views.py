@@ -9,7 +9,7 @@ import io
 import json
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -44,6 +44,7 @@ from consultations.selectors import (
 )
 
 ManageView = Callable[..., HttpResponse]
+T = TypeVar("T")
 
 
 def manage_view(view: Callable[..., HttpResponse]) -> ManageView:
@@ -66,6 +67,49 @@ def _back(consultation: Consultation, anchor: str = "") -> HttpResponseRedirect:
 
 def _fail(request: HttpRequest, error: ServiceError) -> None:
     messages.error(request, error.message)
+
+
+def _attempt(request: HttpRequest, call: Callable[[], T], success: Callable[[T], str]) -> None:
+    """Runs one service call: its refusal becomes an error message, its result a success message."""
+    try:
+        result = call()
+    except ServiceError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, success(result))
+
+
+def _commit_seed(
+    request: HttpRequest, consultation: Consultation, start: Callable[..., object], success: str, anchor: str
+) -> HttpResponse:
+    """Commits a lottery's seed (its hash is published) through `start`, from a `CommitForm`."""
+    form = CommitForm(request.POST)
+    if form.is_valid():
+        seed, keep_seed = form.cleaned_data["seed"], form.cleaned_data["keep_seed"]
+        _attempt(
+            request,
+            lambda: start(consultation=consultation, by=request.user, seed=seed, keep_seed=keep_seed),
+            lambda _result: success,
+        )
+    return _back(consultation, anchor)
+
+
+def _reveal_seed(
+    request: HttpRequest,
+    consultation: Consultation,
+    stage: str,
+    run: Callable[..., T],
+    success: Callable[[T], str],
+    anchor: str,
+) -> HttpResponse:
+    """Draws a committed lottery with the revealed seed through `run`, from a `RevealForm`."""
+    committed = live_draw(consultation, stage)
+    form = RevealForm(request.POST)
+    if committed is None or not form.is_valid():
+        raise Http404
+    seed = form.cleaned_data["seed"]
+    _attempt(request, lambda: run(draw=committed, by=request.user, seed=seed), success)
+    return _back(consultation, anchor)
 
 
 @require_GET
@@ -182,38 +226,23 @@ def roster_rejected(request: HttpRequest, consultation: Consultation, import_pk:
 @require_POST
 @manage_view
 def commit(request: HttpRequest, consultation: Consultation) -> HttpResponse:
-    form = CommitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invitations_commit(
-                consultation=consultation,
-                by=request.user,
-                seed=form.cleaned_data["seed"],
-                keep_seed=form.cleaned_data["keep_seed"],
-            )
-        except ServiceError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, _("The seed is committed and its hash published on the audit page."))
-    return _back(consultation, "lottery")
+    success = _("The seed is committed and its hash published on the audit page.")
+    return _commit_seed(request, consultation, services.invitations_commit, success, "lottery")
 
 
 @require_POST
 @manage_view
 def draw(request: HttpRequest, consultation: Consultation) -> HttpResponse:
-    committed = live_draw(consultation, Draw.Stage.INVITATIONS)
-    form = RevealForm(request.POST)
-    if committed is None or not form.is_valid():
-        raise Http404
-    try:
-        made = services.invitations_draw(draw=committed, by=request.user, seed=form.cleaned_data["seed"])
-    except ServiceError as error:
-        _fail(request, error)
-    else:
-        messages.success(
-            request, _("%(count)s residents were drawn and invited.") % {"count": len(made.result["invited"])}
-        )
-    return _back(consultation, "lottery")
+    return _reveal_seed(
+        request,
+        consultation,
+        Draw.Stage.INVITATIONS,
+        services.invitations_draw,
+        lambda made: (
+            _("%(count)s residents were drawn and invited.") % {"count": len(made.result["invited"])}
+        ),
+        "lottery",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,19 +323,17 @@ def reprint(request: HttpRequest, consultation: Consultation, invitation_pk: int
 @require_POST
 @manage_view
 def remind(request: HttpRequest, consultation: Consultation) -> HttpResponse:
-    try:
-        result = services.invitations_remind(consultation=consultation, by=request.user)
-    except ServiceError as error:
-        _fail(request, error)
-    else:
-        messages.success(
-            request,
+    _attempt(
+        request,
+        lambda: services.invitations_remind(consultation=consultation, by=request.user),
+        lambda result: (
             _(
                 "%(sent)s reminders are being sent by e-mail and LINE; %(letters)s reminder letters are "
                 "ready to print."
             )
-            % {"sent": result.sent, "letters": result.letters},
-        )
+            % {"sent": result.sent, "letters": result.letters}
+        ),
+    )
     return _back(consultation, "invitations")
 
 
@@ -442,20 +469,8 @@ def quotas(request: HttpRequest, consultation: Consultation) -> HttpResponse:
 @require_POST
 @manage_view
 def select(request: HttpRequest, consultation: Consultation) -> HttpResponse:
-    form = CommitForm(request.POST)
-    if form.is_valid():
-        try:
-            services.selection_start(
-                consultation=consultation,
-                by=request.user,
-                seed=form.cleaned_data["seed"],
-                keep_seed=form.cleaned_data["keep_seed"],
-            )
-        except ServiceError as error:
-            _fail(request, error)
-        else:
-            messages.success(request, _("The selection has started; its seed is committed."))
-    return _back(consultation, "selection")
+    success = _("The selection has started; its seed is committed.")
+    return _commit_seed(request, consultation, services.selection_start, success, "selection")
 
 
 @require_GET
@@ -473,30 +488,21 @@ def selection_status(request: HttpRequest, consultation: Consultation) -> JsonRe
 @require_POST
 @manage_view
 def panel_draw(request: HttpRequest, consultation: Consultation) -> HttpResponse:
-    committed = live_draw(consultation, Draw.Stage.PANEL)
-    form = RevealForm(request.POST)
-    if committed is None or not form.is_valid():
-        raise Http404
-    try:
-        services.panel_draw(draw=committed, by=request.user, seed=form.cleaned_data["seed"])
-    except ServiceError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("The panel was drawn."))
-    return _back(consultation, "selection")
+    success = _("The panel was drawn.")
+    return _reveal_seed(
+        request, consultation, Draw.Stage.PANEL, services.panel_draw, lambda _result: success, "selection"
+    )
 
 
 @require_POST
 @manage_view
 def set_status(request: HttpRequest, consultation: Consultation) -> HttpResponse:
-    try:
-        services.consultation_set_status(
-            consultation=consultation, status=request.POST.get("status", ""), by=request.user
-        )
-    except ServiceError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, _("The consultation's status was changed."))
+    status, success = request.POST.get("status", ""), _("The consultation's status was changed.")
+    _attempt(
+        request,
+        lambda: services.consultation_set_status(consultation=consultation, status=status, by=request.user),
+        lambda _result: success,
+    )
     return _back(consultation)
 
 
@@ -506,19 +512,17 @@ def purge(request: HttpRequest, consultation: Consultation) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm that the personal data should be deleted."))
         return _back(consultation, "close")
-    try:
-        result = services.roster_purge(consultation=consultation, by=request.user)
-    except ServiceError as error:
-        _fail(request, error)
-    else:
-        messages.success(
-            request,
+    _attempt(
+        request,
+        lambda: services.roster_purge(consultation=consultation, by=request.user),
+        lambda result: (
             _(
-                "Personal data deleted: %(entries)s roster entries and %(respondents)s respondents; the "
-                "draws remain verifiable."
+                "Personal data deleted: %(entries)s roster entries and %(respondents)s respondents; "
+                "the draws remain verifiable."
             )
-            % {"entries": result.entries, "respondents": result.respondents},
-        )
+            % {"entries": result.entries, "respondents": result.respondents}
+        ),
+    )
     return _back(consultation, "close")
 
 

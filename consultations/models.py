@@ -445,3 +445,7 @@ class ConsultationPage(Page):
         context: dict[str, Any] = super().get_context(request, *args, **kwargs)
         context["summary"] = consultation_public_summary(consultation=self.consultation)
         return context
+
+
+# Live deliberation (issue #9) lives in its own module; imported here so Django registers its models.
+from consultations.live_models import *  # noqa: E402, F403

@@ -27,3 +27,12 @@ def deliver_invitation(invitation_id: int, kind: str) -> str:
     from consultations.services.invitations import invitation_deliver
 
     return invitation_deliver(invitation_id=invitation_id, kind=kind)
+
+
+@retried_task(max_attempts=2, backoff_seconds=10)
+def refresh_opinion_groups(room_id: int) -> str:
+    from consultations.live_models import LiveRoom
+    from consultations.services.opinions import opinion_groups_refresh
+
+    event = opinion_groups_refresh(room=LiveRoom.objects.get(pk=room_id))
+    return f"logged as event {event.seq}" if event is not None else "unchanged"

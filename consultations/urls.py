@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from consultations import views
+from consultations import live_views, views
 
 app_name = "consultations"
 
@@ -13,4 +13,16 @@ urlpatterns = [
     path("c/rsvp/<str:token>/", views.rsvp_token, name="rsvp-token"),
     path("c/<int:pk>/audit/", views.audit, name="audit"),
     path("c/<int:pk>/audit.pdf", views.audit_pdf, name="audit-pdf"),
+    path("c/live/<int:session_id>/", live_views.live_room, name="live-room"),
+    path("c/live/<int:session_id>/transcript/", live_views.live_transcript, name="live-transcript"),
+    path(
+        "c/live/<int:session_id>/transcript.csv", live_views.live_transcript_csv, name="live-transcript-csv"
+    ),
+    path(
+        "c/live/<int:session_id>/transcript.json",
+        live_views.live_transcript_json,
+        name="live-transcript-json",
+    ),
+    path("c/live/<int:session_id>/summary/", live_views.live_summary, name="live-summary"),
+    path("c/live/join/<str:token>/", live_views.join, name="live-join"),
 ]

@@ -23,7 +23,7 @@ from consultations import audit_document
 from consultations.forms import CodeForm, ConfirmForm, RsvpForm
 from consultations.models import Consultation, Draw, InvitationCode, Respondent
 from consultations.selectors import audit_report, questions_for
-from consultations.services import invitation_open, respondent_confirm, rsvp_answer
+from consultations.services import invitation_open, live_passes_for, respondent_confirm, rsvp_answer
 from consultations.services.rsvp import check_code
 from consultations.verification import verify_consultation
 
@@ -211,11 +211,20 @@ def _confirm(request: HttpRequest, code: InvitationCode, context: dict[str, obje
                 request.session[SESSION_DONE] = {
                     "confirmed": attend,
                     "title": code.invitation.consultation.title,
+                    "live_links": _live_links(respondent) if attend else [],
                 }
                 return HttpResponseRedirect(reverse("consultations:rsvp-done"))
         status = 400
     context.update(form=form, respondent=respondent)
     return render(request, "consultations/rsvp_confirm.html", context, status=status)
+
+
+def _live_links(respondent: Respondent) -> list[dict[str, str]]:
+    """The confirmed member's links into each session room (told once they confirm their place)."""
+    return [
+        {"title": session.title, "url": reverse("consultations:live-join", args=[token])}
+        for session, token in live_passes_for(respondent=respondent)
+    ]
 
 
 @private_page

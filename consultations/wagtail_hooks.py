@@ -17,7 +17,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from civic.errors import ServiceError
 from civic.models import Municipality
 from civic.roles import Role
-from consultations import admin_views
+from consultations import admin_views, live_admin
 from consultations.models import Consultation
 from consultations.selectors import managed_consultations
 from consultations.services.consultations import consultation_save
@@ -147,3 +147,8 @@ def register_consultation_viewset() -> ConsultationViewSet:
 @hooks.register("register_admin_urls")
 def register_consultation_admin_urls() -> list[Any]:
     return [path("consultation-lottery/", include((admin_views.urlpatterns, "consultations_admin")))]
+
+
+@hooks.register("register_admin_urls")
+def register_live_admin_urls() -> list[Any]:
+    return [path("consultation-live/", include((live_admin.urlpatterns, "consultations_live_admin")))]

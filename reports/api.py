@@ -41,9 +41,8 @@ from reports.selectors import (
 )
 from reports.services import report_create, report_support, request_fingerprint
 from reports.uploads import check_photo, photo_error_message
-from reports.views import municipality_of, rate_limit_create, rate_limited_message
+from reports.views import NEARBY_RADIUS_M, municipality_of, rate_limit_create, rate_limited_message
 
-NEARBY_RADIUS_M = 50
 NEARBY_MAX_RADIUS_M = 200
 HINT_LIMIT = (120, 3600)
 

@@ -47,10 +47,5 @@ def send_card(report_id: int, municipality_id: int) -> None:
 
 
 def report_created(report: Report) -> None:
-    """A new report: the boards hear of it and its category's automatic acknowledgement goes out."""
+    """A new report: the boards hear of it once it commits."""
     report_changed(report)
-    if report.category.auto_reply.strip() and report.reporter_id is not None:
-        from civic.jobs import enqueue_on_commit
-        from reports.triage.tasks import send_auto_reply
-
-        enqueue_on_commit(send_auto_reply, report.pk)

@@ -124,9 +124,11 @@ class ReportForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
 
-    def __init__(self, *args: Any, municipality: Municipality, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, municipality: Municipality, kept_photos: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
+        # Photos of this form kept from an earlier try (web form only); they count towards the limit.
+        self.kept_photos = kept_photos
         self.fields["category"].queryset = categories_for_reporting(municipality=municipality)  # type: ignore[attr-defined]
         self.location_errors: list[str] = []
         self.extra_errors: dict[str, list[str]] = {}
@@ -194,7 +196,7 @@ class ReportForm(forms.Form):
 
     def clean_photos(self) -> list[UploadedFile]:
         photos: list[UploadedFile] = self.cleaned_data.get("photos") or []
-        if len(photos) > max_photos():
+        if len(photos) + self.kept_photos > max_photos():
             raise forms.ValidationError(too_many_photos_message())
         errors = []
         for photo in photos:
@@ -218,7 +220,7 @@ class ReportForm(forms.Form):
         lat, lng = data["lat"], data["lng"]
         if (lat is None) != (lng is None):
             self.location_errors.append(_("Enter both the latitude and the longitude, or neither."))
-        elif lat is None and not data.get("location_text") and not data.get("photos"):
+        elif lat is None and not data.get("location_text") and not (data.get("photos") or self.kept_photos):
             # With photos, the service may still find the place in their GPS data.
             self.location_errors.append(
                 _("Please mark the place on the map, enter its coordinates, or describe where it is.")

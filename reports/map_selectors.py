@@ -1,12 +1,19 @@
 """Read queries of the public map, Open311 and open data: public reports only, filtered like the map."""
 
+import hashlib
+
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import QuerySet
 
 from civic.models import Municipality
+from reports.map_models import MapGridState
 from reports.models import Report
 from reports.selectors import _public_reports
 from reports.tiles import TileFilter, tile_sql
+
+TILE_CACHE = "default"  # per process; a town's hot tiles are few
+TILE_CACHE_SECONDS = 600
 
 
 def public_reports_matching(*, municipality: Municipality, tile_filter: TileFilter) -> QuerySet[Report]:
@@ -25,10 +32,34 @@ def public_reports_matching(*, municipality: Municipality, tile_filter: TileFilt
     return reports.order_by("-created_at", "-pk")
 
 
-def public_report_tile(*, tile_filter: TileFilter, z: int, x: int, y: int) -> bytes:
-    """One Mapbox vector tile of the public reports `tile_filter` lets through (see reports.tiles)."""
+def public_report_tile(
+    *, tile_filter: TileFilter, z: int, x: int, y: int, version: int | None
+) -> tuple[bytes, int | None]:
+    """One Mapbox vector tile of the public reports `tile_filter` lets through (see reports.tiles), and the
+    town's map data version it was read at. Tiles are kept in the cache under the version the caller read
+    just before, so a tile stays cached exactly as long as nothing on the town's map changes."""
+    cache = caches[TILE_CACHE]
+    if version is not None:
+        cached = cache.get(tile_cache_key(tile_filter, z, x, y, version))
+        if cached is not None:
+            return cached, version
     sql, params = tile_sql(z, x, y, tile_filter)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)  # type: ignore[arg-type]  # lists and datetimes are adapted
         row = cursor.fetchone()
-    return bytes(row[0]) if row and row[0] is not None else b""
+    tile, read_at = row if row else (None, None)
+    body = bytes(tile) if tile is not None else b""
+    if read_at is not None:
+        cache.set(tile_cache_key(tile_filter, z, x, y, read_at), body, TILE_CACHE_SECONDS)
+    return body, read_at
+
+
+def tile_cache_key(tile_filter: TileFilter, z: int, x: int, y: int, version: int) -> str:
+    digest = hashlib.blake2b(repr(tile_filter).encode(), digest_size=12).hexdigest()
+    return f"map-tile:{version}:{z}:{x}:{y}:{digest}"
+
+
+def map_data_version(*, municipality_id: int) -> int | None:
+    """The town's map data version (see reports.map_grid), or None before its first report."""
+    state = MapGridState.objects.filter(municipality_id=municipality_id).values_list("version", flat=True)
+    return next(iter(state), None)

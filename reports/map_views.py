@@ -1,26 +1,30 @@
 """The public map of reports: the page at /reports/ (filters, a server-rendered list beside the map) and its
 vector tiles at /reports/tiles/{z}/{x}/{y}.pbf, which take the same filters as query parameters."""
 
-import hashlib
 import zoneinfo
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from civic.models import Municipality
-from reports.map_selectors import public_report_tile, public_reports_matching
+from civic.tenancy import municipality_for_request
+from reports.map_selectors import map_data_version, public_report_tile, public_reports_matching
 from reports.models import Area, Category, Report
 from reports.tiles import TileError, TileFilter, check_tile
 from reports.views import map_context, municipality_of
 
 PAGE_SIZE = 20
+TOWN_CACHE_SECONDS = 60
+TOWNS_REMEMBERED = 1000
+TOWNS_BY_HOST: dict[str, tuple[float, Municipality | None]] = {}
 TILE_MAX_AGE = 60
 OPEN = "open"
 FILTERS = ("category", "status", "area", "since", "until")
@@ -147,12 +151,14 @@ def js_strings() -> dict[str, str]:
 @require_GET
 def report_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     """One vector tile (layer `reports`: clusters with `count`; single reports with reference, status,
-    category). Impossible z/x/y or unknown filter values are a 400; tiles are cached for a minute."""
-    municipality = municipality_of(request)
+    category). Impossible z/x/y or unknown filter values are a 400. Browsers keep tiles for a minute; the
+    ETag is the town's map data version, so revalidating, or a tile asked for again, costs one small query
+    until a report on the town's map changes."""
     try:
         check_tile(z, x, y)
     except TileError as refused:
         return JsonResponse({"errors": {"__all__": [str(refused)]}}, status=400)
+    municipality = tile_municipality(request)
     if any(request.GET.get(name) for name in FILTERS):
         form = MapFilterForm(request.GET, municipality=municipality)
         if not form.is_valid():
@@ -160,13 +166,36 @@ def report_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
         tile_filter = form.tile_filter()
     else:  # the common case, without the form's two queries for its choices
         tile_filter = TileFilter(municipality_id=municipality.pk)
-    body = public_report_tile(tile_filter=tile_filter, z=z, x=x, y=y)
-    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-    if request.headers.get("If-None-Match") == etag:
+    version = map_data_version(municipality_id=municipality.pk)
+    asked = request.headers.get("If-None-Match")
+    if asked and asked == version_etag(version):
         response: HttpResponse = HttpResponseNotModified()
+        response["ETag"] = asked
     else:
+        body, version = public_report_tile(tile_filter=tile_filter, z=z, x=x, y=y, version=version)
         response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
-    response["ETag"] = etag
+        response["ETag"] = version_etag(version)
     response["Cache-Control"] = f"public, max-age={TILE_MAX_AGE}"
     response["Vary"] = "Host"
     return response
+
+
+def tile_municipality(request: HttpRequest) -> Municipality:
+    """The request's town, remembered per host for a minute: a map asks for dozens of tiles at once, and the
+    two tenancy queries would otherwise cost more than a tile from the grid."""
+    host = request.get_host()
+    now = monotonic()
+    remembered = TOWNS_BY_HOST.get(host)
+    if remembered is None or remembered[0] < now:
+        if len(TOWNS_BY_HOST) >= TOWNS_REMEMBERED:
+            TOWNS_BY_HOST.clear()
+        remembered = (now + TOWN_CACHE_SECONDS, municipality_for_request(request))
+        TOWNS_BY_HOST[host] = remembered
+    if remembered[1] is None:
+        raise Http404
+    return remembered[1]
+
+
+def version_etag(version: int | None) -> str:
+    """A tile's ETag: the same for every tile of a town until its reports on the map change."""
+    return f'W/"map-{version or 0}"'

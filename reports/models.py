@@ -70,10 +70,18 @@ class Category(Bilingual):
         _("default priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
     )
     target_hours = models.PositiveIntegerField(_("target response time (hours)"), null=True, blank=True)
-    auto_reply = models.TextField(
-        _("automatic acknowledgement"),
+    auto_reply_ja = models.TextField(
+        _("automatic acknowledgement (Japanese)"),
         blank=True,
-        help_text=_("Sent to the reporter (by e-mail) when a report is received; {reference} is replaced."),
+        help_text=_(
+            "Sent to the reporter (by LINE or e-mail) when a report is received; {reference} is replaced. "
+            "Leave both empty to send none."
+        ),
+    )
+    auto_reply_en = models.TextField(
+        _("automatic acknowledgement (English)"),
+        blank=True,
+        help_text=_("For reporters who use LINE in English; the Japanese text is sent when this is empty."),
     )
     is_active = models.BooleanField(_("accepting reports"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -301,6 +309,19 @@ class Report(models.Model):
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     extra = models.JSONField(_("answers to extra questions"), default=dict, blank=True)
+    # Kept by PostgreSQL from `priority`, so the triage board's "urgent first, newest first" order reads
+    # straight off the index `report_board_order` (issue #6).
+    priority_rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(priority=Priority.URGENT, then=models.Value(4)),
+            models.When(priority=Priority.HIGH, then=models.Value(3)),
+            models.When(priority=Priority.NORMAL, then=models.Value(2)),
+            default=models.Value(1),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("priority rank"),
+    )
 
     # Private: never in public pages, public APIs, exports or broadcasts.
     location_text = models.CharField(_("address or landmark"), max_length=300, blank=True)
@@ -322,7 +343,17 @@ class Report(models.Model):
                 fields=["municipality", "reference"], name="report_reference_unique_per_town"
             )
         ]
-        indexes = [models.Index(fields=["municipality", "status", "category"], name="report_open_lookup")]
+        indexes = [
+            models.Index(fields=["municipality", "status", "category"], name="report_open_lookup"),
+            models.Index(
+                "municipality",
+                "status",
+                models.F("priority_rank").desc(),
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="report_board_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -484,5 +515,7 @@ class IdempotencyKey(models.Model):
 
 
 from reports.line_models import LineConversation, LineConversationPhoto  # noqa: E402, F401  (LINE, issue #5)
+from reports.map_models import MapGridCell, MapGridState  # noqa: E402, F401  (the public map's grid, issue #4)
 from reports.open311_models import Open311Client  # noqa: E402, F401  (models of the Open311 API, issue #4)
+from reports.pending_models import PendingUpload  # noqa: E402, F401  (photos kept across a form error, issue #3)
 from reports.triage_models import ResponseTemplate, SavedFilter  # noqa: E402, F401  (the triage board, issue #6)

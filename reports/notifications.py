@@ -1,32 +1,119 @@
-"""Telling a reporter what happened to their report: a LINE push or an e-mail, after commit, with retries."""
+"""Telling a reporter what happened to their report: a LINE push or an e-mail, after commit, with retries.
+
+Reporters of reports merged into another one follow that report: its public events reach them too.
+"""
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from linebot.v3.messaging.models import Message
 
 from civic.jobs import enqueue_on_commit
 from civic.line.models import LineChannel, LineFollower
 from civic.line.services import line_push
 from civic.tenancy import public_base_url
 from reports import line_messages
-from reports.models import Report, Reporter, ReportEvent
+from reports.models import Category, Report, Reporter, ReportEvent
 
 
 def reporter_notify(event: ReportEvent) -> None:
-    """After commit, tell the reporter about a public event (status change, public update)."""
+    """After commit, tell the reporter about a public event (status change, public update), and the
+    reporters of the reports merged into this one."""
     from reports.tasks import notify_reporter
+    from reports.triage.tasks import notify_follower
 
-    if event.is_public and event.report.reporter_id is not None:
+    if not event.is_public:
+        return
+    report = event.report
+    if report.reporter_id is not None:
         enqueue_on_commit(notify_reporter, event.pk)
+    followers = (
+        Report.objects.filter(duplicate_of_id=report.pk, reporter__isnull=False)
+        .exclude(reporter=report.reporter_id)
+        .order_by()
+        .values_list("reporter_id", flat=True)
+        .distinct()
+    )
+    for reporter_id in followers:
+        enqueue_on_commit(notify_follower, event.pk, reporter_id)
 
 
-def reporter_notice_send(*, event_id: int) -> str:
-    """Send the notice of one event in the reporter's way; says what it did (shown in the jobs list)."""
+def reporter_acknowledge(report: Report) -> None:
+    """After commit, send the category's automatic acknowledgement to the reporter, if it has one."""
+    from reports.triage.tasks import acknowledge_reporter
+
+    category = report.category
+    if report.reporter_id is not None and (category.auto_reply_ja.strip() or category.auto_reply_en.strip()):
+        enqueue_on_commit(acknowledge_reporter, report.pk)
+
+
+def reporter_notice_send(*, event_id: int, reporter_id: int | None = None) -> str:
+    """Send the notice of one event in the reporter's way (to `reporter_id`, a follower, when given); says
+    what it did (shown in the jobs list)."""
     event = ReportEvent.objects.select_related("report__reporter", "report__municipality__site").get(
         pk=event_id
     )
-    report, reporter = event.report, event.report.reporter
+    report = event.report
+    reporter = report.reporter
+    key = f"report-event:{event.pk}"
+    if reporter_id is not None:
+        reporter = Reporter.objects.filter(pk=reporter_id, municipality_id=report.municipality_id).first()
+        key = f"{key}:{reporter_id}"
+    return _deliver(
+        report,
+        reporter,
+        key=key,
+        line=lambda base_url: line_messages.status_update(
+            report, message=_event_text(event), base_url=base_url
+        ),
+        subject=lambda: (
+            _("Your report %(ref)s: %(status)s")
+            % {"ref": report.reference, "status": report.get_status_display()}
+        ),
+        body=lambda base_url: _email_body(report, _event_text(event), base_url),
+    )
+
+
+def reporter_acknowledgement_send(*, report_id: int) -> str:
+    """Send the category's automatic acknowledgement of a new report to its reporter."""
+    report = (
+        Report.objects.select_related("category", "reporter", "municipality__site")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        return "the report is gone"
+    return _deliver(
+        report,
+        report.reporter,
+        key=f"report-ack:{report.pk}",
+        line=lambda base_url: line_messages.text(_auto_reply(report.category, report.reference)),
+        subject=lambda: _("We received your report %(reference)s") % {"reference": report.reference},
+        body=lambda base_url: "\n".join(
+            [
+                _auto_reply(report.category, report.reference),
+                "",
+                _("Follow your report: %(url)s") % {"url": f"{base_url}/reports/{report.reference}/"},
+            ]
+        ),
+    )
+
+
+def _deliver(
+    report: Report,
+    reporter: Reporter | None,
+    *,
+    key: str,
+    line: Callable[[str], Message],
+    subject: Callable[[], str],
+    body: Callable[[str], str],
+) -> str:
+    """Push `line` by LINE (in the follower's language) or e-mail `subject` and `body`, as the reporter
+    asked; the builders take the public base URL and run in the language of the message."""
     if reporter is None or reporter.notify == Reporter.Notify.NONE:
         return "no notice wanted"
     base_url = public_base_url(report.municipality)
@@ -36,29 +123,38 @@ def reporter_notice_send(*, event_id: int) -> str:
             return "the town has no LINE channel"
         follower = LineFollower.objects.filter(channel=channel, user_id=reporter.line_user_id).first()
         with translation.override(follower.language if follower else settings.LANGUAGE_CODE):
-            message = line_messages.status_update(report, message=event.message, base_url=base_url)
-        line_push(
-            channel=channel, user_id=reporter.line_user_id, messages=[message], key=f"report-event:{event.pk}"
-        )
+            message = line(base_url)
+        line_push(channel=channel, user_id=reporter.line_user_id, messages=[message], key=key)
         return "LINE push enqueued"
     if reporter.notify == Reporter.Notify.EMAIL and reporter.email:
-        send_mail(
-            _("Your report %(ref)s: %(status)s")
-            % {"ref": report.reference, "status": report.get_status_display()},
-            _email_body(report, event, base_url),
-            None,
-            [reporter.email],
-        )
+        send_mail(subject(), body(base_url), None, [reporter.email])
         return "e-mail sent"
     return "no way to reach the reporter"
 
 
-def _email_body(report: Report, event: ReportEvent, base_url: str) -> str:
+def _event_text(event: ReportEvent) -> str:
+    """What the notice says beyond the status: the staff's message, or why the report was merged."""
+    if event.kind == ReportEvent.Kind.MERGED and event.after.get("into"):
+        return _(
+            "Your report %(ref)s is about the same problem as report %(into)s, so we have merged them. "
+            "Your support now counts for %(into)s, and you will hear about its progress."
+        ) % {"ref": event.report.reference, "into": event.after["into"]}
+    return event.message
+
+
+def _auto_reply(category: Category, reference: str) -> str:
+    """The category's automatic acknowledgement in the active language (else the other one)."""
+    ja, en = category.auto_reply_ja.strip(), category.auto_reply_en.strip()
+    text = (en or ja) if (get_language() or "ja").startswith("en") else (ja or en)
+    return text.replace("{reference}", reference)
+
+
+def _email_body(report: Report, message: str, base_url: str) -> str:
     lines = [
         _("The status of your report %(ref)s is now: %(status)s.")
         % {"ref": report.reference, "status": report.get_status_display()}
     ]
-    if event.message:
-        lines += ["", event.message]
+    if message:
+        lines += ["", message]
     lines += ["", _("Follow your report: %(url)s") % {"url": f"{base_url}/reports/{report.reference}/"}]
     return "\n".join(lines)

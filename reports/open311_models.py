@@ -1,5 +1,6 @@
 """Open311 API clients: one key per client system (a road department's asset system, a civic-tech app), stored
-hashed; the key itself is shown once, when `manage.py open311_client_create` makes it."""
+hashed; the key itself is shown once, when `manage.py open311_client_create` or the admin makes it. Each
+client may post a limited number of requests an hour (reports.open311.clients)."""
 
 from django.contrib.gis.db import models
 from django.utils import timezone
@@ -17,6 +18,12 @@ class Open311Client(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    posts_per_hour = models.PositiveIntegerField(
+        _("requests per hour"),
+        null=True,
+        blank=True,
+        help_text=_("How many service requests this client may post in an hour. Empty: the site's default."),
+    )
 
     class Meta:
         verbose_name = _("Open311 client")

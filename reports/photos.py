@@ -80,8 +80,10 @@ DEFAULT_MAX_BYTES: Final = 15 * 1024 * 1024
 DEFAULT_MAX_PIXELS: Final = 40_000_000
 DEFAULT_SIZES: Final[tuple[tuple[str, int], ...]] = (("large", 1600), ("thumb", 400))
 QUALITY: Final = 80
-# libwebp's effort knob (0 fastest .. 6 smallest); 4 is its own default and a good size/speed balance.
-WEBP_METHOD: Final = 4
+# libwebp's effort knob (0 fastest .. 6 smallest). Measured on a 12 MP phone photo at 1600 px: method 2
+# encodes 2.6x faster than libwebp's default 4 for +4.7 % bytes and -0.5 dB PSNR; encoding was 60 % of the
+# pipeline. JPEG at the same quality is faster still but 70 % larger, which residents pay on mobile data.
+WEBP_METHOD: Final = 2
 
 PhotoErrorCode = Literal[
     "empty", "too_large", "not_image", "unsupported_format", "too_many_pixels", "truncated"

@@ -133,3 +133,10 @@ def idempotency_key_get(*, municipality: Municipality, key: str) -> IdempotencyK
         .select_related("report")
         .first()
     )
+
+
+def recent_public_reports(*, municipality: Municipality, limit: int = 5) -> list[Report]:
+    """The latest public reports for the home page; duplicates are left out (their original is listed)."""
+    return list(
+        _public_reports(municipality).exclude(status=Report.Status.DUPLICATE).order_by("-created_at")[:limit]
+    )

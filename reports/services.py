@@ -29,6 +29,7 @@ from civic.errors import ServiceError
 from civic.jobs import enqueue_on_commit
 from civic.models import Department, Municipality, StaffMembership
 from reports import broadcasts, tasks
+from reports.map_grid import map_grid_report_added, map_grid_status_changed
 from reports.models import (
     Area,
     Category,
@@ -41,7 +42,7 @@ from reports.models import (
     ReportSupport,
     RoutingRule,
 )
-from reports.notifications import reporter_notify
+from reports.notifications import reporter_acknowledge, reporter_notify
 from reports.photos import PhotoError, PhotoHint, process_photo
 from reports.questions import clean_answers
 from reports.selectors import hash_idempotency_key
@@ -217,7 +218,9 @@ def report_create(
             claim.save(update_fields=["report"])
         for photo in saved:
             enqueue_on_commit(tasks.process_report_photo, photo.pk)
+        map_grid_report_added(report)
         broadcasts.report_created(report)
+        reporter_acknowledge(report)
     # What was just written is what the report has: callers read it without querying again.
     report._prefetched_objects_cache = {"photos": saved, "events": [created]}  # type: ignore[attr-defined]
     return report
@@ -320,6 +323,7 @@ def report_transition(
         report.duplicate_of = None
         fields.append("duplicate_of")
     report.save(update_fields=fields)
+    map_grid_status_changed(report, before)
     event = ReportEvent.objects.create(
         report=report,
         kind=ReportEvent.Kind.STATUS_CHANGED,
@@ -400,7 +404,8 @@ def report_add_update(
 
 @transaction.atomic
 def report_merge(*, report: Report, into: Report, actor: AbstractBaseUser | None) -> Report:
-    """Mark `report` a duplicate of `into`; its supporters (and its reporter) now support `into`."""
+    """Mark `report` a duplicate of `into`; its supporters (and its reporter) now support `into`, and its
+    reporters are told and follow `into`."""
     while into.duplicate_of_id is not None and into.duplicate_of is not None:
         into = into.duplicate_of  # merge into the original, not into another duplicate
     if into.pk == report.pk:
@@ -427,8 +432,9 @@ def report_merge(*, report: Report, into: Report, actor: AbstractBaseUser | None
     report.status = Report.Status.DUPLICATE
     report.duplicate_of = into
     report.save(update_fields=["status", "duplicate_of", "updated_at"])
+    map_grid_status_changed(report, before)
     by = _user(actor)
-    ReportEvent.objects.create(
+    merged = ReportEvent.objects.create(
         report=report,
         kind=ReportEvent.Kind.MERGED,
         actor=by,
@@ -436,6 +442,10 @@ def report_merge(*, report: Report, into: Report, actor: AbstractBaseUser | None
         before={"status": before},
         after={"status": Report.Status.DUPLICATE, "into": into.reference},
     )
+    # Its reporter, and those of the reports merged into it before, hear of the merge and from now on
+    # follow `into` (see reports.notifications).
+    reporter_notify(merged)
+    Report.objects.filter(duplicate_of=report).update(duplicate_of=into)
     ReportEvent.objects.create(
         report=into,
         kind=ReportEvent.Kind.MERGED,

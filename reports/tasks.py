@@ -17,3 +17,23 @@ def notify_reporter(event_id: int) -> str:
     from reports.notifications import reporter_notice_send
 
     return reporter_notice_send(event_id=event_id)
+
+
+@retried_task(max_attempts=3, backoff_seconds=600)
+def rebuild_map_grid(reschedule: bool = True) -> None:
+    """Recount every town's map grid (repairing changes made outside the report services), then (by default)
+    enqueue the next run for 04:00 tomorrow (Tokyo), after the open data export."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from reports.map_grid import map_grid_rebuild
+
+    map_grid_rebuild()
+    if reschedule:
+        zone = ZoneInfo("Asia/Tokyo")
+        tomorrow = timezone.now().astimezone(zone).date() + timedelta(days=1)
+        rebuild_map_grid.using(run_after=datetime.combine(tomorrow, time(4, 0), tzinfo=zone)).enqueue(
+            reschedule=True
+        )

@@ -9,6 +9,7 @@ app_name = "reports"
 urlpatterns = [
     *map_urls.urlpatterns,  # the public map, open data, Open311 and the API schema (issue #4)
     path("reports/new/", views.report_new, name="new"),
+    path("reports/new/photos/<str:token>/", views.pending_photo, name="pending-photo"),
     path("reports/<str:reference>/", views.report_detail, name="detail"),
     path("reports/<str:reference>/support/", views.report_support_web, name="support"),
     path("api/v1/categories/", api.categories, name="api-categories"),

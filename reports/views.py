@@ -1,7 +1,6 @@
 """Resident-facing pages: the report form, a report's public page, and 'me too' support without JavaScript."""
 
 import json
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,15 +14,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 from civic import ratelimit
 from civic.errors import ServiceError
 from civic.models import Municipality
-from reports import presenters, supporters
+from reports import pending, presenters, supporters
 from reports.forms import ReportForm
-from reports.models import Category, Report, ReportSupport
+from reports.models import Category, PendingUpload, Report, ReportSupport
+from reports.photos import PhotoError, process_photo
 from reports.questions import questions
-from reports.selectors import categories_for_reporting, idempotency_key_get, report_public_get
+from reports.selectors import (
+    categories_for_reporting,
+    idempotency_key_get,
+    nearby_open_reports,
+    report_public_get,
+)
 from reports.services import report_create, report_support
 from reports.uploads import max_photos
 
 RATE_SCOPE = "report-create"
+NEARBY_RADIUS_M = 50
 
 
 def municipality_of(request: HttpRequest) -> Municipality:
@@ -50,61 +56,177 @@ def rate_limited_message(result: ratelimit.RateLimit) -> str:
 
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
+    """The form; without a script, a confirmation step lists open reports of the same kind nearby first."""
     municipality = municipality_of(request)
-    status = 200
-    submission = request.POST.get("submission", "")[:64] or secrets.token_urlsafe(16)
-    if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, municipality=municipality)
-        key = f"web:{submission}"
-        used = idempotency_key_get(municipality=municipality, key=key)
-        if used is not None and used.report is not None:
-            return HttpResponseRedirect(presenters.report_url(used.report))  # a double tap on "Send"
-        if form.is_valid():
-            limited = rate_limit_create(request, municipality)
-            if not limited.allowed:
-                form.add_error(None, rate_limited_message(limited))
-                status = 429
-            else:
-                try:
-                    report = report_create(
-                        municipality=municipality,
-                        source=Report.Source.WEB,
-                        idempotency_key=key,
-                        **form.service_arguments(),
-                    )
-                except ServiceError as error:
-                    form.add_service_error(error)
-                else:
-                    messages.success(
-                        request,
-                        _(
-                            "Thank you. Your report was received; its number is %(reference)s. "
-                            "Keep the address of this page to follow its progress."
-                        )
-                        % {"reference": report.reference},
-                    )
-                    return HttpResponseRedirect(presenters.report_url(report))
-        if status == 200:
-            status = 400
-    else:
+    if request.method == "GET":
         initial = {key: request.GET[key] for key in ("lat", "lng", "category") if key in request.GET}
         form = ReportForm(initial=initial, municipality=municipality)
+        return render_form(request, form, form_id=pending.new_form_id(), kept=[])
+
+    form_id = pending.form_id_from_token(request.POST.get("submission", "")) or pending.new_form_id()
+    key = f"web:{form_id}"
+    used = idempotency_key_get(municipality=municipality, key=key)
+    if used is not None and used.report is not None:
+        return HttpResponseRedirect(presenters.report_url(used.report))  # a double tap on "Send"
+    kept = pending.pending_uploads(municipality=municipality, form_id=form_id)
+    removing = request.POST.get("remove_photo", "")
+    if removing or request.POST.get("step") == "edit":
+        # A photo's remove button, or "change my report" on the nearby step: show the form again, no errors.
+        discarded = removing and pending.pending_upload_discard(
+            municipality=municipality, form_id=form_id, token=removing
+        )
+        if discarded:
+            kept = [upload for upload in kept if upload.token != removing]
+        kept, lost = keep_new_photos(request, form_id, kept)
+        form = ReportForm(initial=request.POST.dict(), municipality=municipality, kept_photos=len(kept))
+        return render_form(request, form, form_id=form_id, kept=kept, photos_lost=lost)
+
+    form = ReportForm(request.POST, request.FILES, municipality=municipality, kept_photos=len(kept))
+    status = 400
+    if form.is_valid():
+        nearby = [] if request.POST.get("nearby_checked") else nearby_reports(request, form)
+        if nearby:
+            kept, lost = keep_new_photos(request, form_id, kept)
+            return render_nearby_step(request, form_id=form_id, kept=kept, nearby=nearby, photos_lost=lost)
+        limited = rate_limit_create(request, municipality)
+        if not limited.allowed:
+            form.add_error(None, rate_limited_message(limited))
+            status = 429
+        else:
+            try:
+                with pending.opened(kept) as kept_photos:
+                    arguments = form.service_arguments()
+                    arguments["photos"] = [*kept_photos, *arguments["photos"]]
+                    report = report_create(
+                        municipality=municipality, source=Report.Source.WEB, idempotency_key=key, **arguments
+                    )
+            except ServiceError as error:
+                form.add_service_error(error)
+            else:
+                pending.pending_uploads_delete(kept)
+                messages.success(
+                    request,
+                    _(
+                        "Thank you. Your report was received; its number is %(reference)s. "
+                        "Keep the address of this page to follow its progress."
+                    )
+                    % {"reference": report.reference},
+                )
+                return HttpResponseRedirect(presenters.report_url(report))
+    kept, lost = keep_new_photos(request, form_id, kept)
+    return render_form(request, form, form_id=form_id, kept=kept, photos_lost=lost, status=status)
+
+
+def keep_new_photos(
+    request: HttpRequest, form_id: str, kept: list[PendingUpload]
+) -> tuple[list[PendingUpload], bool]:
+    """The form's kept photos plus this request's valid ones, so that showing it again loses none of them;
+    and whether this request's photos could not be kept (keeping stores files for a day without creating
+    anything, so it is rate limited per address)."""
+    uploads = request.FILES.getlist("photos")
+    if not uploads:
+        return kept, False
+    municipality = municipality_of(request)
+    limit, window = getattr(settings, "REPORT_PENDING_RATE_LIMIT", (60, 3600))
+    if not ratelimit.hit(
+        f"report-photos-kept:{municipality.pk}", ratelimit.client_ip(request), limit=limit, window=window
+    ).allowed:
+        return kept, True
+    added = pending.pending_uploads_keep(
+        municipality=municipality, form_id=form_id, uploads=uploads, kept=len(kept)
+    )
+    return [*kept, *added], False
+
+
+def render_form(
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    form_id: str,
+    kept: list[PendingUpload],
+    photos_lost: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    municipality = municipality_of(request)
+    errors = form.all_errors() if form.is_bound else {}
     return render(
         request,
         "reports/report_form.html",
         {
             "form": form,
-            "errors": form.all_errors() if form.is_bound else {},
+            "errors": errors,
             "error_links": error_links(form) if form.is_bound else [],
             "js_strings": js_strings(),
-            "photos_lost": bool(request.FILES) and form.is_bound,
-            "submission": submission,
+            "submission": pending.form_token(form_id),
+            "kept": kept,
+            "photos_lost": photos_lost,
             "map": map_context(request, municipality),
             "max_photos": max_photos(),
             "extra_groups": extra_groups(form, categories_for_reporting(municipality=municipality)),
         },
         status=status,
     )
+
+
+# What the nearby step does not carry over: its own buttons, and the files (they are kept server-side).
+NOT_CARRIED = {"csrfmiddlewaretoken", "step", "remove_photo", "nearby_checked", "photos"}
+
+
+def nearby_reports(request: HttpRequest, form: ReportForm) -> list[dict[str, Any]]:
+    """Open public reports of the chosen category within 50 m of the chosen place, as the API lists them."""
+    point = form.point()
+    if point is None:
+        return []
+    found = nearby_open_reports(
+        municipality=municipality_of(request),
+        point=point,
+        category=form.cleaned_data["category"],
+        radius_m=NEARBY_RADIUS_M,
+    )
+    return [presenters.summary_json(report, request) for report in found]
+
+
+def render_nearby_step(
+    request: HttpRequest,
+    *,
+    form_id: str,
+    kept: list[PendingUpload],
+    nearby: list[dict[str, Any]],
+    photos_lost: bool,
+) -> HttpResponse:
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in NOT_CARRIED and name != "submission"
+        for value in values
+    ]
+    return render(
+        request,
+        "reports/report_nearby.html",
+        {
+            "nearby": nearby,
+            "carried": carried,
+            "submission": pending.form_token(form_id),
+            "kept": kept,
+            "photos_lost": photos_lost,
+            "radius": NEARBY_RADIUS_M,
+        },
+    )
+
+
+def pending_photo(request: HttpRequest, token: str) -> HttpResponse:
+    """A small metadata-free preview of a photo kept for an unsent form; its address is a random token."""
+    upload = pending.pending_upload_get(municipality=municipality_of(request), token=token)
+    if upload is None:
+        raise Http404
+    try:
+        with upload.file.storage.open(upload.file.name, "rb") as original:
+            preview = process_photo(original, output_format="JPEG", sizes=(("preview", 240),))
+    except (PhotoError, OSError):
+        raise Http404 from None
+    response = HttpResponse(preview.derivatives[0].data, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 ERROR_ANCHORS = {"category": "id_category_0", "location": "id_location_text", "__all__": ""}
@@ -138,7 +260,7 @@ def extra_groups(form: ReportForm, categories: Iterable[Category]) -> list[dict[
                     "question": question,
                     "name": name,
                     "id": f"id_{name}",
-                    "value": str(form.data.get(name, "")) if form.is_bound else "",
+                    "value": str((form.data if form.is_bound else form.initial).get(name, "")),
                     "errors": form.extra_errors.get(question.field_name, []) if chosen else [],
                 }
             )

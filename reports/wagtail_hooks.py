@@ -22,6 +22,7 @@ from wagtail.snippets.views.snippets import DeleteView, EditView, SnippetViewSet
 from civic.models import Department, Municipality
 from civic.tenancy import municipalities_for_user
 from reports.models import Area, Category, ResponseTemplate, RoutingRule
+from reports.open311.admin import Open311ClientAdmin
 from reports.triage.access import board_municipality
 from reports.triage.views import urlpatterns as triage_urlpatterns
 
@@ -94,7 +95,8 @@ class CategoryViewSet(TownScopedViewSet):
             FieldRowPanel([FieldPanel("hint_ja"), FieldPanel("hint_en")]),
             FieldRowPanel([FieldPanel("is_active"), FieldPanel("sort_order")]),
             FieldRowPanel([FieldPanel("default_priority"), FieldPanel("target_hours")]),
-            FieldPanel("auto_reply"),
+            FieldPanel("auto_reply_ja"),
+            FieldPanel("auto_reply_en"),
         ],
         base_form_class=TownScopedForm,
     )
@@ -151,8 +153,12 @@ class ResponseTemplateViewSet(TownScopedViewSet):
     )
 
 
+class Open311ClientViewSet(Open311ClientAdmin, TownScopedViewSet):
+    base_form_class = TownScopedForm
+
+
 class ReportsSettingsGroup(SnippetViewSetGroup):
-    items = (CategoryViewSet, AreaViewSet, RoutingRuleViewSet, ResponseTemplateViewSet)
+    items = (CategoryViewSet, AreaViewSet, RoutingRuleViewSet, ResponseTemplateViewSet, Open311ClientViewSet)
     menu_icon = "warning"
     menu_label = _("Report settings")
     menu_name = "report-settings"

@@ -5,12 +5,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "frontend" / "build" / "civic" / "vendor" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "pw-for-tests-only"  # tests.factories.UserFactory's
 
 
 @contextmanager
@@ -39,3 +40,14 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(context: BrowserContext, base: str, user: Any) -> Page:
+    """A page of `context` logged in to the Wagtail admin as `user` (made by UserFactory)."""
+    page = context.new_page()
+    page.goto(f"{base}/admin/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("button[type=submit]").first.click()
+    page.wait_for_url(f"{base}/admin/")
+    return page

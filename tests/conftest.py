@@ -58,3 +58,22 @@ def migration_data(request):
     request.getfixturevalue("transactional_db")
     for module, function in DATA_MIGRATIONS:
         getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture
+def asgi_server(redis_url, tmp_path):
+    """uvicorn serving Civic (HTTP and WebSockets) on the test database and a real Redis; yields its port.
+    Use from `django_db(transaction=True)` tests, so the server sees the rows they made."""
+    from tests.server_processes import AsgiServer
+
+    server = AsgiServer(
+        redis_url,
+        CIVIC_DEBUG="1",  # static files from the build folder through WhiteNoise's finders
+        CIVIC_MEDIA_ROOT=str(tmp_path / "media"),
+        CIVIC_PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+    )
+    server.start()
+    try:
+        yield server.port
+    finally:
+        server.stop()

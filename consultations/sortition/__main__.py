@@ -1,4 +1,4 @@
-"""Command line: select a panel from CSV files and print one JSON object (errors: exit status 2, one sentence)."""
+"""Command line: select a panel from CSV files, print one JSON object (errors: exit 2, one sentence)."""
 
 from __future__ import annotations
 
@@ -64,16 +64,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
             def show(progress: Progress) -> None:
                 bar.update(progress.fixed - bar.n)
-                bar.set_postfix(rounds=progress.rounds, panels=progress.panels)
+                bar.set_postfix(stage=progress.stage, rounds=progress.rounds, panels=progress.panels)
 
             selection = leximin(instance, progress=show)
         assert selection.distribution is not None
         panel = draw_panel(selection.distribution, seed)
     else:
-        with tqdm(total=args.runs, desc="legacy runs", disable=disable, file=sys.stderr, leave=False) as bar:
-            selection = legacy(
-                instance, runs=args.runs, seed=seed, progress=lambda done: bar.update(done - bar.n)
-            )
+        with tqdm(
+            total=args.runs, desc="legacy runs", disable=disable, file=sys.stderr, leave=False
+        ) as runs_bar:
+
+            def advance(done: int) -> None:
+                runs_bar.update(done - runs_bar.n)
+
+            selection = legacy(instance, runs=args.runs, seed=seed, progress=advance)
         panel = legacy_draw(instance, seed)
     result: dict[str, Any] = {
         "method": args.method,

@@ -1,4 +1,4 @@
-"""Reading the sortition community's CSV files: quotas (category,feature,min,max) and one row per respondent."""
+"""Reading the sortition community's CSV files: quotas (category,feature,min,max), a row per respondent."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _whole_number(raw: str, column: str, line: int) -> int:
 
 
 def parse_quotas(text: str) -> list[Quota]:
-    """Quotas from a categories CSV: `category,feature,min,max` (or `feature,value,min,max`); extra columns ignored."""
+    """Quotas from `category,feature,min,max` (or `feature,value,min,max`) rows; other columns are ignored."""
     header, body = _rows(text, "categories")
     if "category" in header:
         value_column = next((c for c in ("feature", "value", "name") if c in header), None)

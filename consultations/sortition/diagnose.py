@@ -1,12 +1,15 @@
-"""Explaining infeasible quotas: plain-language checks first, then the smallest relaxation by an integer program."""
+"""Explaining infeasible quotas: plain-language checks, then the smallest relaxation by an integer program."""
 
 from __future__ import annotations
+
+import weakref
 
 import highspy
 import numpy as np
 
 from .errors import InfeasibleQuotas, Relaxation
 from .model import Instance
+from .solver import new_highs
 
 
 def obvious_problems(instance: Instance) -> list[str]:
@@ -48,13 +51,10 @@ def obvious_problems(instance: Instance) -> list[str]:
 
 
 def smallest_relaxation(instance: Instance) -> list[Relaxation]:
-    """Quota changes of least total size that make some panel possible (empty when the quotas are feasible)."""
+    """Quota changes of least total size that make some panel possible (empty when quotas are feasible)."""
     types = instance.types
     n_types, n_quotas = types.count, len(types.mins)
-    highs = highspy.Highs()
-    highs.silent()
-    highs.setOptionValue("threads", 1)
-    highs.setOptionValue("random_seed", 0)
+    highs = new_highs({})
     inf = highspy.kHighsInf
     # Columns: a count per type, then a slack below each min, then a slack above each max.
     highs.addVars(n_types, np.zeros(n_types), types.sizes.astype(np.float64))
@@ -86,11 +86,18 @@ def smallest_relaxation(instance: Instance) -> list[Relaxation]:
     return relaxations
 
 
+# Instances are immutable, so one successful check is enough (legacy draws call this once per draw).
+_feasible: weakref.WeakSet[Instance] = weakref.WeakSet()
+
+
 def ensure_feasible(instance: Instance) -> None:
     """Raise InfeasibleQuotas, worded for an operator, unless some panel meets every quota."""
+    if instance in _feasible:
+        return
     problems = obvious_problems(instance)
     relaxations = smallest_relaxation(instance)
     if not problems and not relaxations:
+        _feasible.add(instance)
         return
     if problems:
         message = "; ".join(problems)

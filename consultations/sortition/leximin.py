@@ -76,7 +76,11 @@ def leximin_types(
         master.add(panel)
     report(Progress("decomposition", 0, types.count, relaxed_rounds, len(master.panels)))
     master.set_rows(target, np.zeros(types.count), z_max=1.0)
-    reached, _ = generate(master, search, target > 0)
+
+    def mixing() -> None:
+        report(Progress("mixture", 0, types.count, relaxed_rounds, len(master.panels)))
+
+    reached, _ = generate(master, search, target > 0, mixing)
     if reached >= 1 - MIXTURE_TOL:
         report(Progress("mixture", types.count, types.count, relaxed_rounds, len(master.panels)))
         return _result(master, master.mixture(), types, relaxed_rounds, search, "relaxation")
@@ -85,9 +89,13 @@ def leximin_types(
     fixed = ~possible
     master.set_rows(np.where(possible, 1.0, 0.0), np.zeros(types.count))
     rounds = 0
+
+    def fixing() -> None:
+        report(Progress("rounds", int(fixed.sum()), types.count, rounds, len(master.panels)))
+
     while not fixed.all():
         rounds += 1
-        floor, prices = generate(master, search, ~fixed)
+        floor, prices = generate(master, search, ~fixed, fixing)
         open_types = np.flatnonzero(~fixed)
         # Positive dual value: the type is at the floor in every optimum. The threshold is relative so solver
         # noise on zero duals cannot fix a type early; the prices of open types sum to 1.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import highspy
 import numpy as np
 import numpy.typing as npt
@@ -9,6 +11,7 @@ import numpy.typing as npt
 from .errors import SortitionError
 from .model import IntArray
 from .pricing import FloatArray, PanelSearch
+from .solver import new_highs
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -30,17 +33,14 @@ class Master:
     def __init__(self, sizes: IntArray) -> None:
         self.sizes = sizes.astype(np.float64)
         self.count = len(sizes)
-        highs = highspy.Highs()
-        highs.silent()
-        for name, value in (
-            ("threads", 1),
-            ("presolve", "off"),
-            ("simplex_strategy", 4),  # primal simplex: new columns keep the basis primal feasible
-            ("primal_feasibility_tolerance", 1e-10),
-            ("dual_feasibility_tolerance", 1e-10),
-            ("random_seed", 0),
-        ):
-            highs.setOptionValue(name, value)
+        highs = new_highs(
+            {
+                "presolve": "off",
+                "simplex_strategy": 4,  # primal simplex: new columns keep the basis primal feasible
+                "primal_feasibility_tolerance": 1e-10,
+                "dual_feasibility_tolerance": 1e-10,
+            }
+        )
         inf = highspy.kHighsInf
         highs.addVar(0.0, inf)
         highs.changeColCost(0, 1.0)
@@ -83,9 +83,18 @@ class Master:
     def solve(self) -> tuple[float, FloatArray, float]:
         """The floor z, each type's price (dual value, >= 0), and the weight a new panel must beat."""
         highs = self._highs
+        # Warm-started primal simplex is fastest almost always, but near the end, when the LP is massively
+        # degenerate, its internal state can make it stall for minutes. Restarting from the same basis with
+        # fresh internals (as a new process would) then finishes in well under a second.
+        highs.setOptionValue("simplex_iteration_limit", 2 * self.count + 1000)
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            # Only numerical trouble gets here; a solve from scratch is the robust way out.
+            basis = highs.getBasis()
+            highs.clearSolver()
+            highs.setOptionValue("simplex_iteration_limit", highspy.kHighsIInf)
+            highs.setBasis(basis)
+            highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             highs.clearSolver()
             highs.run()
             if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -97,17 +106,25 @@ class Master:
         return z, np.maximum(-duals[: self.count], 0.0), float(duals[self.count])
 
     def mixture(self, pin_floor: bool = False) -> FloatArray:
-        """The current probability of each panel; `pin_floor` first drops z (needed once every type is fixed)."""
+        """The current probability of each panel; `pin_floor` first drops z (once every type is fixed)."""
         if pin_floor:
             self._highs.changeColBounds(0, 0.0, 0.0)
             self.solve()
         return np.asarray(self._highs.getSolution().col_value)[1:]
 
 
-def generate(master: Master, search: PanelSearch, open_types: BoolArray) -> tuple[float, FloatArray]:
-    """Solve the master and add panels until none can raise its optimum; return the floor and final prices."""
+def generate(
+    master: Master, search: PanelSearch, open_types: BoolArray, after_solve: Callable[[], None] | None = None
+) -> tuple[float, FloatArray]:
+    """Solve the master and add panels until none can raise its optimum; return the floor and final prices.
+
+    `after_solve` is called after each master solve (for progress bars: this loop is where long runs spend
+    their time).
+    """
     while True:
         z, prices, bound = master.solve()
+        if after_solve is not None:
+            after_solve()
         if not _add_panels(master, search, prices, bound, open_types):
             return z, prices
 

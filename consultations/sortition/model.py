@@ -66,7 +66,7 @@ class TypeTable:
 
 @dataclass(frozen=True)
 class Instance:
-    """A validated request: categories with quotas, the pool, and the panel size; build it with `make_instance`."""
+    """A validated request: categories with quotas, pool, panel size; build it with `make_instance`."""
 
     categories: tuple[Category, ...]
     respondents: tuple[Respondent, ...]
@@ -93,7 +93,7 @@ def make_instance(
     respondents: Iterable[Respondent],
     panel_size: int,
 ) -> Instance:
-    """Validate raw quotas and respondents, matching values case- and space-insensitively to the quotas' spelling."""
+    """Validate quotas and respondents, matching values to the quotas' spelling ignoring case and spaces."""
     categories: dict[str, list[Quota]] = {}
     seen: dict[tuple[str, str], Quota] = {}
     for raw in quotas:

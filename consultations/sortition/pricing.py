@@ -13,23 +13,23 @@ import numpy as np
 import numpy.typing as npt
 
 from .model import IntArray, TypeTable
+from .solver import OptionValue, new_highs
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def _model(types: TypeTable, panel_size: int, upper: IntArray, *, integer: bool) -> highspy.Highs:
-    highs = highspy.Highs()
-    highs.silent()
-    options: dict[str, object] = {"threads": 1, "random_seed": 0}
+    options: dict[str, OptionValue]
     if integer:
         # Presolve costs more than it saves on these small, easy programs (they close at the root node).
-        options.update(presolve="off", mip_rel_gap=1e-9, mip_abs_gap=1e-12)
+        options = {"presolve": "off", "mip_rel_gap": 1e-9, "mip_abs_gap": 1e-12}
     else:
-        options.update(
-            simplex_strategy=4, primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10
-        )
-    for name, value in options.items():
-        highs.setOptionValue(name, value)
+        options = {
+            "simplex_strategy": 4,
+            "primal_feasibility_tolerance": 1e-10,
+            "dual_feasibility_tolerance": 1e-10,
+        }
+    highs = new_highs(options)
     count = types.count
     cols = np.arange(count, dtype=np.int32)
     highs.addVars(count, np.zeros(count), upper.astype(np.float64))
@@ -63,7 +63,7 @@ class PanelSearch:
         self.relaxations = 0
 
     def best(self, weights: FloatArray) -> IntArray | None:
-        """The panel (counts per type) maximising `weights @ counts`, or None when no panel meets the quotas."""
+        """The panel (counts per type) maximising `weights @ counts`, or None if no panel meets the quotas."""
         self.integer_programs += 1
         mip = self._mip
         mip.changeColsCost(len(self._cols), self._cols, weights)
@@ -113,13 +113,13 @@ class PanelSearch:
         quota_lower: FloatArray | None = None,
         quota_upper: FloatArray | None = None,
     ) -> IntArray | None:
-        """The best panel within tighter bounds on counts (and quotas), or None; presolve removes fixed counts."""
+        """The best panel within tighter bounds on counts and quotas, or None; presolve drops fixed counts."""
         mip = self._mip
         count = len(self._cols)
         mip.changeColsCost(count, self._cols, weights)
         mip.changeColsBounds(count, self._cols, col_lower, col_upper)
         if quota_lower is not None and quota_upper is not None:
-            mip.changeRowsBounds(len(self._quota_rows), self._quota_rows, quota_lower, quota_upper)
+            self._set_quota_bounds(quota_lower, quota_upper)
         mip.setOptionValue("presolve", "on")
         mip.run()
         found = mip.getModelStatus() == highspy.HighsModelStatus.kOptimal
@@ -127,8 +127,13 @@ class PanelSearch:
         mip.setOptionValue("presolve", "off")
         mip.changeColsBounds(count, self._cols, np.zeros(count), self.upper.astype(np.float64))
         if quota_lower is not None:
-            mip.changeRowsBounds(len(self._quota_rows), self._quota_rows, self.quota_lower, self.quota_upper)
+            self._set_quota_bounds(self.quota_lower, self.quota_upper)
         return counts if counts is not None and self.is_panel(counts) else None
+
+    def _set_quota_bounds(self, lower: FloatArray, upper: FloatArray) -> None:
+        # One row at a time: highspy's type stubs lack the batch changeRowsBounds, and there are few quotas.
+        for row, lo, hi in zip(self._quota_rows, lower, upper, strict=True):
+            self._mip.changeRowBounds(int(row), float(lo), float(hi))
 
     def is_panel(self, counts: IntArray) -> bool:
         types = self.types

@@ -13,6 +13,7 @@ import numpy as np
 
 from .model import IntArray, TypeTable
 from .pricing import FloatArray, PanelSearch
+from .solver import new_highs
 
 # Expected counts closer than this to a bound are taken to be on it.
 ON_BOUND = 1e-9
@@ -29,15 +30,7 @@ def relaxed_leximin(types: TypeTable, panel_size: int, upper: IntArray) -> tuple
     """
     count = types.count
     sizes = types.sizes.astype(np.float64)
-    highs = highspy.Highs()
-    highs.silent()
-    for name, value in (
-        ("threads", 1),
-        ("random_seed", 0),
-        ("primal_feasibility_tolerance", 1e-10),
-        ("dual_feasibility_tolerance", 1e-10),
-    ):
-        highs.setOptionValue(name, value)
+    highs = new_highs({"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10})
     inf = highspy.kHighsInf
     highs.addVars(count, np.zeros(count), upper.astype(np.float64))
     highs.addVar(0.0, inf)
@@ -55,8 +48,8 @@ def relaxed_leximin(types: TypeTable, panel_size: int, upper: IntArray) -> tuple
     values = np.zeros(count)
     never = upper == 0
     fixed[never] = True
-    for t in np.flatnonzero(never):
-        highs.changeCoeff(first + int(t), count, 0.0)
+    for unused in np.flatnonzero(never):
+        highs.changeCoeff(first + int(unused), count, 0.0)
     rounds = 0
     while not fixed.all():
         rounds += 1

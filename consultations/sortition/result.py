@@ -29,7 +29,7 @@ class WeightedPanel:
 
 @dataclass(frozen=True)
 class Distribution:
-    """A lottery over panels; drawing from it (see `draw_panel`) is reproducible from this object and a seed."""
+    """A lottery over panels; a draw from it (`draw_panel`) is reproducible from this object and a seed."""
 
     types: tuple[PanelType, ...]
     panels: tuple[WeightedPanel, ...]

@@ -99,6 +99,8 @@ function enhance(form) {
   // Reports nearby, of the chosen category, that the resident could support instead.
   const nearby = form.querySelector("[data-nearby]");
   const nearbyList = form.querySelector("[data-nearby-list]");
+  // Tells the server this page already offered the nearby reports, so it skips its own confirmation step.
+  const nearbyChecked = form.querySelector("[data-nearby-checked]");
   let nearbyTimer = null;
   let nearbyRequest = 0;
   for (const radio of form.querySelectorAll("input[name=category]")) {
@@ -125,6 +127,7 @@ function enhance(form) {
   async function loadNearby() {
     const category = form.querySelector("input[name=category]:checked");
     const point = typedPoint();
+    nearbyChecked.value = "";
     if (!category || !point) {
       nearby.hidden = true;
       return;
@@ -136,6 +139,7 @@ function enhance(form) {
       if (!response.ok || ticket !== nearbyRequest) return;
       const body = await response.json();
       renderNearby(body.results);
+      nearbyChecked.value = "1";
     } catch {
       nearby.hidden = true;
     }

@@ -1,10 +1,16 @@
 // The triage board: drag a card to another column to change its status (the server decides, an illegal move
 // snaps back with its message), and receive colleagues' changes live over /ws/triage/. Without this script
-// every card still has its own "move" form.
+// cards are moved with the bulk form (tick them, "change status to"). Words come from the page (json_script).
 import Sortable from "sortablejs";
 
 const board = document.querySelector(".triage-board");
 const live = document.getElementById("triage-live");
+const dataElement = document.getElementById("triage-data");
+const pageData = dataElement ? JSON.parse(dataElement.textContent) : { statuses: {}, strings: {} };
+
+function format(template, values) {
+  return String(template || "").replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+}
 
 function csrfToken() {
   const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -58,9 +64,6 @@ function applyCard(card) {
   if (ref && !ref.textContent.trim()) ref.textContent = card.reference;
   const meta = element.querySelector(".triage-live-meta");
   if (meta) meta.textContent = [card.area, card.priority_label, card.assignee].filter(Boolean).join(" · ");
-  element.querySelectorAll("input[name=version]").forEach((input) => { input.value = card.version; });
-  const select = element.querySelector("select[name=status]");
-  if (select) select.value = card.status;
   if (!target) {
     element.remove();
   } else if (element.parentElement !== target) {
@@ -81,7 +84,6 @@ async function move(id, status, version) {
 }
 
 if (board && board.dataset.mayWork) {
-  const transitions = JSON.parse(board.dataset.transitions || "{}");
   board.querySelectorAll(".triage-cards").forEach((list) => {
     Sortable.create(list, {
       group: "triage",
@@ -99,20 +101,20 @@ if (board && board.dataset.mayWork) {
           recount();
           say(message, "error");
         };
-        if (!(transitions[from] || []).includes(to)) {
-          // The server would refuse it too; ask it anyway so the message is the server's.
-        }
         try {
           const answer = await move(card.dataset.id, to, card.dataset.version);
           if (answer.ok) {
             applyCard(answer.card);
-            say(`${answer.card.reference}: ${answer.card.status}`);
+            say(format(pageData.strings.moved, {
+              reference: answer.card.reference,
+              status: pageData.statuses[answer.card.status] || answer.card.status,
+            }));
           } else {
             snapBack(answer.message);
             if (answer.card) applyCard(answer.card);
           }
-        } catch (error) {
-          snapBack(String(error));
+        } catch {
+          snapBack(pageData.strings.failed);
         }
       },
     });

@@ -1,9 +1,18 @@
-// The triage dashboard: draws the figures of /admin/triage/dashboard/data.json (all computed in SQL).
+// The triage dashboard: draws the figures of /admin/triage/dashboard/data.json (all computed in SQL). Words
+// (labels, status names) and the language come from the page (json_script).
 import { Chart, registerables } from "chart.js";
 
 Chart.register(...registerables);
 
 const root = document.getElementById("triage-dashboard");
+const wordsElement = document.getElementById("triage-dashboard-words");
+const words = wordsElement ? JSON.parse(wordsElement.textContent) : { statuses: {}, strings: {}, language: "ja" };
+
+// A bilingual name from the figures (`<key>__name_ja` / `<key>__name_en`) in the page's language.
+function name(row, key) {
+  const english = words.language.startsWith("en") && row[`${key}__name_en`];
+  return (english ? row[`${key}__name_en`] : row[`${key}__name_ja`]) || "—";
+}
 
 function cell(text) {
   const td = document.createElement("td");
@@ -18,7 +27,7 @@ function fillTable(id, rows, nameKey) {
     ...rows.map((row) => {
       const tr = document.createElement("tr");
       tr.append(
-        cell(row[`${nameKey}__name_ja`] || "—"),
+        cell(name(row, nameKey)),
         cell(row.count),
         cell(row.acknowledge_p50_h),
         cell(row.acknowledge_p90_h),
@@ -36,7 +45,10 @@ async function draw() {
   const statuses = Object.keys(data.status_counts);
   new Chart(document.getElementById("chart-status"), {
     type: "bar",
-    data: { labels: statuses, datasets: [{ label: "reports", data: statuses.map((s) => data.status_counts[s]) }] },
+    data: {
+      labels: statuses.map((s) => words.statuses[s] || s),
+      datasets: [{ label: words.strings.reports, data: statuses.map((s) => data.status_counts[s]) }],
+    },
     options: { animation: false, plugins: { legend: { display: false } } },
   });
   new Chart(document.getElementById("chart-weekly"), {
@@ -44,8 +56,8 @@ async function draw() {
     data: {
       labels: data.weekly.map((w) => w.week),
       datasets: [
-        { label: "new", data: data.weekly.map((w) => w.new) },
-        { label: "resolved", data: data.weekly.map((w) => w.resolved) },
+        { label: words.strings.new, data: data.weekly.map((w) => w.new) },
+        { label: words.strings.resolved, data: data.weekly.map((w) => w.resolved) },
       ],
     },
     options: { animation: false },
@@ -56,7 +68,7 @@ async function draw() {
     data: {
       datasets: [
         {
-          label: "reports",
+          label: words.strings.reports,
           data: data.heat.map((h) => ({ x: h.lng, y: h.lat, r: 3 + 12 * (h.count / max) })),
           backgroundColor: "rgba(200, 40, 40, 0.45)",
         },
@@ -72,7 +84,7 @@ async function draw() {
   document.getElementById("top-areas").replaceChildren(
     ...data.top_areas.map((area) => {
       const li = document.createElement("li");
-      li.textContent = `${area.area__name_ja}: ${area.count}`;
+      li.textContent = `${name(area, "area")}: ${area.count}`;
       return li;
     }),
   );

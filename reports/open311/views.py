@@ -3,7 +3,8 @@ goes through `report_create` like every other channel. Every refusal is the spec
 
 - 400: a missing or unknown service_code, no location, a place outside the town, a malformed date, an unknown
   status, a page size beyond the limit, an unknown format (answered in JSON), answers the category refuses;
-- 403: no API key or a wrong one; 404: an unknown service or request; 405: another method.
+- 403: no API key or a wrong one; 404: an unknown service or request; 405: another method;
+- 429 (with Retry-After): a client that posted more requests this hour than its limit.
 """
 
 import zoneinfo
@@ -16,12 +17,13 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 
 from civic.errors import ServiceError
 from civic.models import Municipality
 from reports.models import Category, Photo, Report, Reporter
-from reports.open311.clients import open311_client_for_key, open311_client_touch
+from reports.open311.clients import open311_client_for_key, open311_client_rate_limit, open311_client_touch
 from reports.open311.formats import FORMATS, error, respond, w3_datetime
 from reports.questions import Question, questions
 from reports.selectors import PUBLIC_PHOTO_FIELDS, categories_for_reporting
@@ -38,10 +40,11 @@ View = Callable[..., HttpResponse]
 
 
 class Refused(Exception):
-    def __init__(self, description: str, status: int = 400) -> None:
+    def __init__(self, description: str, status: int = 400, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.description = description
         self.status = status
+        self.retry_after = retry_after
 
 
 def open311_view(methods: tuple[str, ...]) -> Callable[[View], View]:
@@ -65,7 +68,10 @@ def open311_view(methods: tuple[str, ...]) -> Callable[[View], View]:
             try:
                 return view(request, municipality, *args, fmt=fmt, **kwargs)
             except Refused as refused:
-                return error(refused.description, status=refused.status, fmt=fmt)
+                response = error(refused.description, status=refused.status, fmt=fmt)
+                if refused.retry_after is not None:
+                    response["Retry-After"] = str(refused.retry_after)
+                return response
             except Http404:
                 return error(_("Not found."), status=404, fmt=fmt)
 
@@ -290,6 +296,19 @@ def create_request(request: HttpRequest, municipality: Municipality, fmt: str) -
     client = open311_client_for_key(municipality=municipality, key=data.get("api_key", ""))
     if client is None:
         raise Refused(_("A valid api_key is required to post a service request."), status=403)
+    limited = open311_client_rate_limit(client)
+    if not limited.allowed:
+        minutes = max(1, (limited.retry_after + 59) // 60)
+        raise Refused(
+            ngettext(
+                "This client has posted too many requests. Try again in %(minutes)s minute.",
+                "This client has posted too many requests. Try again in %(minutes)s minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            status=429,
+            retry_after=limited.retry_after,
+        )
     code = data.get("service_code", "").strip()
     if not code:
         raise Refused(_("service_code is required."))

@@ -1,8 +1,12 @@
-"""Template helpers for the report pages: accessible field widgets and category icons."""
+"""Template helpers for the report pages (accessible field widgets) and the home page's recent reports."""
+
+from typing import Any
 
 from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
+
+from reports.selectors import recent_public_reports
 
 register = template.Library()
 
@@ -22,3 +26,11 @@ def field_widget(field: BoundField, *extra_ids: str) -> SafeString:
     if field.errors or "location-error" in extra_ids:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.inclusion_tag("reports/includes/recent_reports.html", takes_context=True)
+def recent_reports(context: dict[str, Any], limit: int = 5) -> dict[str, Any]:
+    """`{% recent_reports %}`: the request's municipality's latest public reports, linking to the map."""
+    municipality = context.get("municipality")
+    reports = recent_public_reports(municipality=municipality, limit=limit) if municipality else []
+    return {"recent": reports}

@@ -1,8 +1,8 @@
 """Read queries of the triage board and dashboard, scoped by `TriageAccess`; every figure is computed in SQL.
 
 The board answers in a constant number of queries whatever the number of reports: one for the cards of all
-columns (a window function keeps the first N of each status), one for the column counts, and one each for
-the filter choices.
+columns (each column's first N by its own index-ordered LIMIT, joined with UNION ALL), one for the column
+counts, and one each for the filter choices.
 """
 
 from collections.abc import Mapping
@@ -26,11 +26,10 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
 from django.db.models.aggregates import Aggregate
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Extract, RowNumber, TruncWeek
+from django.db.models.functions import Extract, TruncWeek
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -61,12 +60,9 @@ class SLA:
     ALL = (NONE, ON_TIME, DUE_SOON, OVERDUE, MET, LATE)
 
 
-PRIORITY_RANK = Case(
-    When(priority=Priority.URGENT, then=Value(4)),
-    When(priority=Priority.HIGH, then=Value(3)),
-    When(priority=Priority.NORMAL, then=Value(2)),
-    default=Value(1),
-)
+# The board's order within a column; `Report.priority_rank` is a stored generated column, so the index
+# `report_board_order` (municipality, status, priority_rank, created_at, id) serves it directly.
+BOARD_ORDER = ("-priority_rank", "-created_at", "-id")
 
 CARD_FIELDS = (
     "id",
@@ -75,6 +71,7 @@ CARD_FIELDS = (
     "title",
     "status",
     "priority",
+    "priority_rank",
     "source",
     "created_at",
     "acknowledged_at",
@@ -180,10 +177,14 @@ def _day_start(day: date, access: TriageAccess) -> datetime:
 
 
 def filtered_reports(
-    access: TriageAccess, filters: BoardFilters, *, now: datetime | None = None
+    access: TriageAccess, filters: BoardFilters, *, now: datetime | None = None, sla: bool = True
 ) -> QuerySet[Report]:
-    """The reports this person sees that match `filters`, annotated with SLA state (no ordering, no limit)."""
-    reports = with_sla(access.reports(), now)
+    """The reports this person sees that match `filters`, annotated with SLA state (no ordering, no limit).
+
+    With `sla=False` (and no SLA filter) there is no annotation, so no join to the categories: the board's
+    index-ordered column queries and counts read the reports table alone.
+    """
+    reports = with_sla(access.reports(), now) if sla or filters.sla else access.reports()
     if filters.category:
         reports = reports.filter(category_id=filters.category)
     if filters.department:
@@ -222,9 +223,7 @@ def _thumbnail() -> Subquery:
 def card_queryset(reports: QuerySet[Report]) -> QuerySet[Report]:
     """Only what a card shows: no reporter data, no description, no area boundary."""
     return (
-        reports.select_related("category", "area", "assignee")
-        .only(*CARD_FIELDS)
-        .annotate(thumb=_thumbnail(), priority_rank=PRIORITY_RANK)
+        reports.select_related("category", "area", "assignee").only(*CARD_FIELDS).annotate(thumb=_thumbnail())
     )
 
 
@@ -239,26 +238,23 @@ class Column:
 def board_columns(
     access: TriageAccess, filters: BoardFilters, *, per_column: int = PER_COLUMN, now: datetime | None = None
 ) -> list[Column]:
-    """The board's columns with their first `per_column` cards (urgent and newest first): two queries."""
+    """The board's columns with their first `per_column` cards (urgent and newest first): two queries.
+
+    Each column's first cards come from its own `ORDER BY … LIMIT`, read off the `report_board_order` index;
+    the columns are joined with UNION ALL inside the cards query. The counts group the same filtered rows.
+    """
     statuses = BOARD_COLUMNS + (FOLDED if filters.show_folded else ())
-    reports = filtered_reports(access, filters, now=now).filter(status__in=statuses)
-    counts = dict(reports.order_by().values_list("status").annotate(n=Count("id")))
-    # The window ranks the bare rows; only the chosen few get joins and a thumbnail (still one query).
-    ranked = (
-        reports.annotate(
-            priority_rank=PRIORITY_RANK,
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("status")],
-                order_by=[F("priority_rank").desc(), F("created_at").desc(), F("id").desc()],
-            ),
-        )
-        .filter(rank__lte=per_column)
-        .values("pk")
+    reports = filtered_reports(access, filters, now=now, sla=False)
+    counts = dict(
+        reports.filter(status__in=statuses).order_by().values_list("status").annotate(n=Count("id"))
     )
-    cards = with_sla(card_queryset(Report.objects.filter(pk__in=ranked)), now).order_by(
-        "status", "-priority_rank", "-created_at", "-id"
-    )
+    firsts = [
+        reports.filter(status=status).order_by(*BOARD_ORDER).values_list("pk", flat=True)[:per_column]
+        for status in statuses
+    ]
+    cards = with_sla(
+        card_queryset(Report.objects.filter(pk__in=firsts[0].union(*firsts[1:], all=True))), now
+    ).order_by("status", *BOARD_ORDER)
     by_status: dict[str, list[Report]] = {status: [] for status in statuses}
     for report in cards:
         by_status[report.status].append(report)
@@ -266,6 +262,70 @@ def board_columns(
     return [
         Column(status=s, label=str(labels[s]), count=counts.get(s, 0), cards=by_status[s]) for s in statuses
     ]
+
+
+MAP_CAP = 500
+
+
+def _lng_lat() -> tuple[RawSQL, RawSQL]:
+    table = Report._meta.db_table
+    return (
+        RawSQL(f'ST_X("{table}"."point"::geometry)', ()),  # noqa: S611 - our own table name
+        RawSQL(f'ST_Y("{table}"."point"::geometry)', ()),  # noqa: S611 - our own table name
+    )
+
+
+def map_pins(
+    access: TriageAccess,
+    filters: BoardFilters,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    zoom: int = 13,
+    cap: int = MAP_CAP,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The board's filtered reports (its columns' statuses) as map pins inside `bbox` (west, south, east,
+    north): each report when there are at most `cap`, else grid clusters sized for `zoom`. Two queries."""
+    from django.contrib.gis.geos import Polygon
+    from django.db.models import Avg
+
+    statuses = BOARD_COLUMNS + (FOLDED if filters.show_folded else ())
+    reports = filtered_reports(access, filters, now=now).filter(status__in=statuses, point__isnull=False)
+    if bbox is not None:
+        reports = reports.filter(point__intersects=Polygon.from_bbox(bbox))
+    reports = reports.order_by()
+    total = reports.count()
+    lng, lat = _lng_lat()
+    if total <= cap:
+        rows = reports.annotate(lng=lng, lat=lat).order_by(*BOARD_ORDER)
+        pins = [
+            {
+                "id": r.pk,
+                "reference": r.reference,
+                "title": r.title,
+                "status": r.status,
+                "priority": r.priority,
+                "sla": getattr(r, "sla_state", SLA.NONE),
+                "lat": round(r.lat, 6),
+                "lng": round(r.lng, 6),
+            }
+            for r in rows.only("id", "reference", "title", "status", "priority")
+        ]
+        return {"total": total, "pins": pins, "clusters": []}
+    # About 64 screen pixels a cell at this zoom (a 256-pixel tile spans 360 / 2**zoom degrees).
+    cell = 360 / 2 ** max(0, min(zoom, 20)) / 4
+    table = Report._meta.db_table
+    cells = (
+        reports.annotate(
+            gx=RawSQL(f'floor(ST_X("{table}"."point"::geometry) / %s)', (cell,)),  # noqa: S611
+            gy=RawSQL(f'floor(ST_Y("{table}"."point"::geometry) / %s)', (cell,)),  # noqa: S611
+        )
+        .values("gx", "gy")
+        .annotate(count=Count("id"), lng=Avg(lng), lat=Avg(lat))
+        .order_by("-count")[:cap]
+    )
+    clusters = [{"lat": round(c["lat"], 6), "lng": round(c["lng"], 6), "count": c["count"]} for c in cells]
+    return {"total": total, "pins": [], "clusters": clusters}
 
 
 def board_card(report_id: int, *, now: datetime | None = None) -> Report | None:

@@ -3,24 +3,17 @@
 from civic.jobs import retried_task
 
 
-@retried_task(max_attempts=5, backoff_seconds=30)
-def send_auto_reply(report_id: int) -> None:
-    """E-mail the category's automatic acknowledgement to a reporter who asked for updates by e-mail."""
-    from django.core.mail import send_mail
-    from django.utils.translation import gettext as _
+@retried_task(max_attempts=6, backoff_seconds=30)
+def acknowledge_reporter(report_id: int) -> str:
+    """Send the category's automatic acknowledgement of a new report (LINE push or e-mail)."""
+    from reports.notifications import reporter_acknowledgement_send
 
-    from reports.models import Report, Reporter
+    return reporter_acknowledgement_send(report_id=report_id)
 
-    report = Report.objects.select_related("category", "reporter").filter(pk=report_id).first()
-    if report is None or report.reporter is None:
-        return
-    reporter = report.reporter
-    message = report.category.auto_reply.strip()
-    if not message or reporter.notify != Reporter.Notify.EMAIL or not reporter.email:
-        return
-    send_mail(
-        subject=_("We received your report %(reference)s") % {"reference": report.reference},
-        message=message.replace("{reference}", report.reference),
-        from_email=None,
-        recipient_list=[reporter.email],
-    )
+
+@retried_task(max_attempts=6, backoff_seconds=30)
+def notify_follower(event_id: int, reporter_id: int) -> str:
+    """Tell the reporter of a report merged into another about a public event of that other report."""
+    from reports.notifications import reporter_notice_send
+
+    return reporter_notice_send(event_id=event_id, reporter_id=reporter_id)

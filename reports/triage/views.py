@@ -25,6 +25,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,6 +35,7 @@ from reports import services as report_services
 from reports.models import Category, Photo, Priority, Report
 from reports.triage import services
 from reports.triage.access import TriageAccess, board_municipality, triage_access
+from reports.triage.cards import CardContext, card_html, detail_base
 from reports.triage.selectors import (
     SLA,
     BoardFilters,
@@ -44,6 +46,7 @@ from reports.triage.selectors import (
     dashboard_data,
     filter_choices,
     filtered_reports,
+    map_pins,
     nearby_reports,
     report_for_staff,
     response_templates,
@@ -91,6 +94,9 @@ def _version(request: HttpRequest) -> int | None:
 def board(request: HttpRequest, access: TriageAccess) -> HttpResponse:
     filters = BoardFilters.from_query(request.GET)
     columns = board_columns(access, filters)
+    card_context = CardContext.make(
+        town_slug=access.municipality.slug, may_work=access.may_work, sla_labels=dict(_sla_labels())
+    )
     query = request.GET.copy()
     query.pop("town", None)
     return render(
@@ -101,6 +107,7 @@ def board(request: HttpRequest, access: TriageAccess) -> HttpResponse:
             "access": access,
             "town": access.municipality,
             "columns": columns,
+            "rendered_columns": [(c, [card_html(card, card_context) for card in c.cards]) for c in columns],
             "filters": filters,
             "choices": filter_choices(access),
             "priorities": Priority.choices,
@@ -109,10 +116,36 @@ def board(request: HttpRequest, access: TriageAccess) -> HttpResponse:
             "statuses": Report.Status.choices,
             "query": query.urlencode(),
             "cards": {c.status: [card_json(r) for r in c.cards] for c in columns},
-            "transitions": json.dumps({k: sorted(v) for k, v in Report.TRANSITIONS.items()}),
             "socket_path": f"/ws/triage/?town={access.municipality.slug}",
+            "view": "map" if request.GET.get("view") == "map" else "board",
+            "script_data": {
+                "statuses": dict(Report.Status.choices),
+                "map": _map_config(access, query.urlencode()),
+                "strings": {
+                    "moved": _("%(reference)s is now “%(status)s”."),
+                    "failed": _("The change could not be saved. Please reload the page and try again."),
+                },
+            },
         },
     )
+
+
+def _map_config(access: TriageAccess, query: str) -> dict[str, Any]:
+    """What the board's and the detail panel's maps need, with their words (the scripts hold none)."""
+    town = access.municipality
+    return {
+        "url": f"{reverse('triage:map_json')}?town={town.slug}&{query}",
+        "center": [town.center.y, town.center.x],
+        "zoom": town.default_zoom,
+        "strings": {
+            "no_tiles": _("The background map is not available."),
+            "cluster": _("%(count)s reports here: zoom in to see them"),
+            "shown": _("%(shown)s of %(total)s reports are shown on the map."),
+            "clustered": _("%(total)s reports: zoom in to see single reports."),
+            "this_report": _("This report"),
+            "failed": _("The map could not be loaded. Please try again."),
+        },
+    }
 
 
 def _sla_labels() -> list[tuple[str, str]]:
@@ -138,6 +171,7 @@ def report_detail(request: HttpRequest, access: TriageAccess, pk: int) -> HttpRe
         .objects.filter(memberships__municipality=access.municipality, is_active=True)
         .order_by("username")
     )
+    nearby = nearby_reports(report)
     return render(
         request,
         "reports/triage/detail.html",
@@ -148,7 +182,7 @@ def report_detail(request: HttpRequest, access: TriageAccess, pk: int) -> HttpRe
             "report": report,
             "may_work": access.works(report),
             "show_contact": access.may_see_contact and access.works(report),
-            "nearby": nearby_reports(report),
+            "nearby": nearby,
             "templates": response_templates(access, report.category_id),
             "next_statuses": [
                 (s, Report.Status(s).label)
@@ -159,8 +193,30 @@ def report_detail(request: HttpRequest, access: TriageAccess, pk: int) -> HttpRe
             "departments": Department.objects.filter(municipality=access.municipality),
             "staff": staff,
             "sla_labels": dict(_sla_labels()),
+            "location": _location_data(access, report, nearby),
         },
     )
+
+
+def _location_data(access: TriageAccess, report: Report, nearby: list[Report]) -> dict[str, Any] | None:
+    """The detail map's data: the report's place and the open reports near it (no reporter data)."""
+    if report.point is None:
+        return None
+    return {
+        "map": _map_config(access, ""),
+        "report": {"reference": report.reference, "lat": report.point.y, "lng": report.point.x},
+        "nearby": [
+            {
+                "reference": other.reference,
+                "title": other.display_title,
+                "lat": other.point.y,
+                "lng": other.point.x,
+                "url": f"{reverse('triage:detail', args=[other.pk])}?town={access.municipality.slug}",
+            }
+            for other in nearby
+            if other.point is not None
+        ],
+    }
 
 
 ACTIONS = ("status", "assign", "priority", "update", "note", "merge", "spam", "photo")
@@ -376,6 +432,34 @@ def intake(request: HttpRequest, access: TriageAccess) -> HttpResponse:
     return render(request, "reports/triage/intake.html", context)
 
 
+def _bbox(value: str) -> tuple[float, float, float, float] | None:
+    """`west,south,east,north` in degrees, or None when missing or malformed."""
+    try:
+        west, south, east, north = (float(part) for part in value.split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return west, south, east, north
+
+
+@require_GET
+@board_view
+def map_json(request: HttpRequest, access: TriageAccess) -> HttpResponse:
+    """The board's filtered reports as map pins (or clusters when there are many): no reporter data."""
+    zoom = str(request.GET.get("zoom", "") or "")
+    data = map_pins(
+        access,
+        BoardFilters.from_query(request.GET),
+        bbox=_bbox(str(request.GET.get("bbox", "") or "")),
+        zoom=int(zoom) if zoom.isdigit() else access.municipality.default_zoom,
+    )
+    detail = detail_base()
+    for pin in data["pins"]:
+        pin["url"] = f"{detail}{pin['id']}/?town={access.municipality.slug}"
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
 @require_GET
 @board_view
 def dashboard(request: HttpRequest, access: TriageAccess) -> HttpResponse:
@@ -388,6 +472,11 @@ def dashboard(request: HttpRequest, access: TriageAccess) -> HttpResponse:
             "town": access.municipality,
             "filters": BoardFilters.from_query(request.GET),
             "query": request.GET.urlencode(),
+            "words": {
+                "language": get_language() or "ja",
+                "statuses": dict(Report.Status.choices),
+                "strings": {"reports": _("Reports"), "new": _("New"), "resolved": _("Resolved")},
+            },
         },
     )
 
@@ -500,6 +589,7 @@ urlpatterns = [
     path("bulk/", bulk, name="bulk"),
     path("filters/", save_filter, name="filters"),
     path("intake/", intake, name="intake"),
+    path("map.json", map_json, name="map_json"),
     path("dashboard/", dashboard, name="dashboard"),
     path("dashboard/data.json", dashboard_json, name="dashboard_json"),
     path("export.csv", export_csv, name="export"),

@@ -55,6 +55,12 @@ def test_unreachable_database():
     assert_one_clear_line(result, "データベースに接続できません", "DATABASE_URL")
 
 
+def test_connection_pool_setting():
+    assert_one_clear_line(manage("preflight", CIVIC_DB_POOL="lots"), "CIVIC_DB_POOL must be a number")
+    pooled = manage("preflight", CIVIC_DB_POOL="4")
+    assert pooled.returncode == 0, pooled.stderr
+
+
 def test_bad_redis_url_and_unreachable_redis():
     assert_one_clear_line(manage("preflight", REDIS_URL="http://localhost"), "REDIS_URL must be")
     assert_one_clear_line(manage("preflight", REDIS_URL="redis://127.0.0.1:1/0"), "Redis に接続できません")

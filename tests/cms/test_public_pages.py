@@ -90,3 +90,19 @@ def test_demo_admin_can_sign_in_to_wagtail(client, demo, settings):
 def test_department_staff_can_enter_the_admin(client, demo, settings):
     assert client.login(username="roads", password=settings.DEMO_PASSWORD)
     assert client.get("/admin/").status_code == 200
+
+
+def test_home_page_shows_recent_public_reports_and_the_consultation(client, demo):
+    from consultations.models import ConsultationPage
+    from reports.models import Report
+
+    hidden = Report.objects.filter(is_public=True).order_by("-created_at").first()
+    hidden.is_public = False
+    hidden.save(update_fields=["is_public"])
+    html = client.get("/").content.decode()
+    shown = Report.objects.filter(is_public=True).exclude(status="duplicate").order_by("-created_at")[:5]
+    assert "最近の報告" in html
+    for report in shown:
+        assert f'href="/reports/{report.reference}/"' in html
+    assert f"/reports/{hidden.reference}/" not in html
+    assert ConsultationPage.objects.live().first().title in html

@@ -64,6 +64,13 @@ def test_create_with_a_photo(client, town):
     assert Photo.objects.get().original_name == PRIVATE[4]
 
 
+def test_create_with_a_photo_takes_a_bounded_number_of_queries(client, town, django_assert_max_num_queries):
+    data = valid(town)
+    data["photos"] = SimpleUploadedFile("a.jpg", images.jpeg(), "image/jpeg")
+    with django_assert_max_num_queries(16):
+        assert post(client, town, data).status_code == 201
+
+
 def test_create_from_json(client, town):
     payload = {"category": "pothole", "point": [138.99, 36.0], "description": "穴", "title": "大きな穴"}
     response = client.post(
@@ -119,6 +126,22 @@ def test_bad_photos_answer_400_naming_the_file(client, town, content, name, japa
     errors = response.json()["errors"]["photos"]
     if japanese:
         assert japanese in errors[0]
+    assert not Report.objects.exists()
+    assert not Photo.objects.exists()
+
+
+def test_an_oversized_photo_is_refused_naming_the_file(client, town, settings):
+    settings.REPORT_PHOTO_MAX_BYTES = 2 * 1024 * 1024
+    data = valid(town)
+    data["photos"] = SimpleUploadedFile("huge.jpg", images.jpeg() + b"\0" * (2 * 1024 * 1024), "image/jpeg")
+    for language, expected in (
+        ("ja", "「huge.jpg」は2MBより大きい"),
+        ("en", "“huge.jpg” is larger than 2 MB"),
+    ):
+        response = post(client, town, data, language=language)
+        assert response.status_code == 400
+        assert expected in response.json()["errors"]["photos"][0]
+        data["photos"].seek(0)
     assert not Report.objects.exists()
     assert not Photo.objects.exists()
 

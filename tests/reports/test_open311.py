@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from civic.errors import ServiceError
 from reports.models import Category, Report, Reporter
 from reports.open311.clients import open311_client_create
 from reports.open311_models import Open311Client
@@ -345,3 +346,50 @@ def test_client_create_command_prints_a_key_once(town):
     assert len(key) >= 40 and key not in client.key_hash
     assert Category.objects.exists()  # the town is intact
     assert json.dumps(key)  # printable
+
+
+def valid_post(client, town, key, fmt="json"):
+    return post(
+        client,
+        town,
+        fmt,
+        api_key=key,
+        service_code="fallen-tree",
+        lat=str(town.point().y),
+        long=str(town.point().x),
+        description="木が倒れています",
+    )
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_client_over_its_hourly_limit_gets_429_and_nothing_is_created(client, town, api_key, settings, fmt):
+    settings.OPEN311_RATE_LIMIT = (2, 3600)
+    _other, other_key = open311_client_create(municipality=town.municipality, name="Civic tech app")
+    assert valid_post(client, town, api_key, fmt).status_code == 201
+    assert valid_post(client, town, api_key, fmt).status_code == 201
+    refused = valid_post(client, town, api_key, fmt)
+    assert_error(refused, 429)
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert "送信が多すぎます" in refused.content.decode()
+    assert Report.objects.count() == 2
+    assert valid_post(client, town, other_key, fmt).status_code == 201  # the limit is per key
+
+
+def test_a_clients_own_limit_overrides_the_default(client, town, settings):
+    settings.OPEN311_RATE_LIMIT = (1, 3600)
+    _generous, key = open311_client_create(
+        municipality=town.municipality, name="Road assets", posts_per_hour=3
+    )
+    assert [valid_post(client, town, key).status_code for _ in range(4)] == [201, 201, 201, 429]
+
+
+def test_a_wrong_key_is_refused_before_the_limit_counts(client, town, api_key, settings):
+    settings.OPEN311_RATE_LIMIT = (1, 3600)
+    assert_error(valid_post(client, town, "wrong-key"), 403)
+    assert valid_post(client, town, api_key).status_code == 201
+
+
+def test_client_create_refuses_a_limit_below_one(town):
+    with pytest.raises(ServiceError):
+        open311_client_create(municipality=town.municipality, name="Zero", posts_per_hour=0)
+    assert not Open311Client.objects.exists()

@@ -287,6 +287,7 @@ def test_the_board_answers_in_a_constant_number_of_queries(client, town, django_
             assert client.get(url).status_code == 200
         return len(queries)
 
+    count(board_url(town))  # the first visit creates the site's settings row (the map's tiles)
     few = count(board_url(town))
     few_filtered = count(board_url(town, category=town.pothole.pk, assignee="none", sla="on_time"))
     for i in range(30):
@@ -319,3 +320,105 @@ def test_department_staff_see_only_their_department(client, town):
     page = client.get(board_url(town))
     assert {r.pk for c in page.context["columns"] for r in c.cards} == {roads.pk}
     assert client.get(f"/admin/triage/report/{parks.pk}/").status_code == 404
+
+
+def page_json(page, element_id):
+    text = page.content.decode()
+    start = text.index(f'id="{element_id}"')
+    return json.loads(text[text.index(">", start) + 1 : text.index("</script>", start)])
+
+
+def map_url(town, **params):
+    return board_url(town, **params).replace("/admin/triage/?", "/admin/triage/map.json?")
+
+
+def test_the_map_shows_the_boards_filtered_reports_without_reporter_data(client, town):
+    pothole = make_report(town)
+    tree = make_report(town, category=town.tree, dlng=0.02)
+    client.force_login(staff(town))
+
+    everything = client.get(map_url(town)).json()
+    assert everything["total"] == 2 and everything["clusters"] == []
+    assert {p["reference"] for p in everything["pins"]} == {pothole.reference, tree.reference}
+    assert "山田" not in json.dumps(everything, ensure_ascii=False)
+    assert "hanako" not in json.dumps(everything)
+
+    trees = client.get(map_url(town, category=town.tree.pk)).json()
+    assert [p["reference"] for p in trees["pins"]] == [tree.reference]
+    assert trees["pins"][0]["url"] == f"/admin/triage/report/{tree.pk}/?town={town.municipality.slug}"
+    assert trees["pins"][0]["lng"] == pytest.approx(tree.point.x)
+
+    x, y = pothole.point.x, pothole.point.y
+    west = client.get(map_url(town, bbox=f"{x - 0.001},{y - 0.001},{x + 0.001},{y + 0.001}")).json()
+    assert [p["reference"] for p in west["pins"]] == [pothole.reference]
+    for bad in ("nonsense", "1,2,3", "10,10,5,5", "-200,0,0,1"):
+        assert client.get(map_url(town, bbox=bad)).json()["total"] == 2  # ignored, not an error
+
+    client.force_login(staff(town, Role.DEPARTMENT_STAFF, department=town.roads))
+    assert [p["reference"] for p in client.get(map_url(town)).json()["pins"]] == [pothole.reference]
+    client.logout()
+    assert client.get(map_url(town)).status_code in (302, 403)
+
+
+def test_many_reports_on_the_map_come_as_clusters(town):
+    from reports.triage.access import triage_access
+    from reports.triage.selectors import BoardFilters, map_pins
+
+    for i in range(5):
+        make_report(town, dlng=-0.001 * i)
+    make_report(town, dlng=0.03)
+    access = triage_access(staff(town), town.municipality)
+    grouped = map_pins(access, BoardFilters(), zoom=12, cap=3)
+    assert grouped["pins"] == [] and grouped["total"] == 6
+    assert sum(c["count"] for c in grouped["clusters"]) == 6
+    assert len(grouped["clusters"]) < 6  # neighbours share a cell
+    assert len(map_pins(access, BoardFilters(), cap=6)["pins"]) == 6
+
+
+def test_the_map_answers_in_a_constant_number_of_queries(client, town):
+    client.force_login(staff(town))
+    make_report(town)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(map_url(town, sla="on_time")).status_code == 200
+        return len(queries)
+
+    few = count()
+    for i in range(10):
+        make_report(town, dlng=-0.001 * i)
+    assert count() == few
+
+
+def test_the_board_has_a_map_view_and_the_detail_a_map_of_nearby_reports(client, town):
+    report = make_report(town)
+    near = make_report(town, dlng=-0.0102)
+    client.force_login(staff(town))
+
+    board = client.get(board_url(town, category=town.pothole.pk))
+    data = page_json(board, "triage-data")
+    assert data["map"]["url"].startswith("/admin/triage/map.json?town=")
+    assert f"category={town.pothole.pk}" in data["map"]["url"]
+    assert data["map"]["strings"]["no_tiles"] and data["statuses"]["new"]
+    assert 'data-view-panel="map" hidden' in board.content.decode()
+    as_map = client.get(board_url(town, view="map")).content.decode()
+    assert 'data-view-panel="board" hidden' in as_map and "data-triage-map" in as_map
+
+    detail = client.get(f"/admin/triage/report/{report.pk}/?town={town.municipality.slug}")
+    location = page_json(detail, "triage-location")
+    assert location["report"] == {
+        "reference": report.reference,
+        "lat": pytest.approx(report.point.y),
+        "lng": pytest.approx(report.point.x),
+    }
+    assert [n["reference"] for n in location["nearby"]] == [near.reference]
+    assert "山田" not in json.dumps(location, ensure_ascii=False)
+
+
+def test_the_board_speaks_english_too(client, town):
+    make_report(town)
+    client.force_login(staff(town))
+    japanese = client.get(board_url(town), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "受付" in japanese or "新規" in japanese
+    english = client.get(board_url(town), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Received" in english and "Filter" in english

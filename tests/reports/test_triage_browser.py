@@ -1,82 +1,15 @@
 """The triage board in Debian's chromium: log in, filter, drag a card, post a public update and see it on the
-public page, while a second staff member's board receives the change live. Screenshots go to test-artifacts/.
+public page, while a second staff member's board receives the change live; the board's map view and the
+detail panel's map. Screenshots go to test-artifacts/.
 
 The site runs under uvicorn (ASGI, so WebSockets work) against the test database and a real Redis.
 """
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
 import pytest
-from django.db import connection
 
 from reports.models import Report
-from tests.browser_support import chromium, screenshot, serious_accessibility_violations
+from tests.browser_support import chromium, log_in, screenshot, serious_accessibility_violations
 from tests.reports.triage_support import make_report, staff
-
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "pw-for-tests-only"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def asgi_server(redis_url, tmp_path):
-    """uvicorn serving Civic on the test database; yields its port."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    database_url = urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CIVIC_DEBUG": "1",  # static files from the build folder through WhiteNoise's finders
-        "CIVIC_MEDIA_ROOT": str(tmp_path / "media"),
-        "CIVIC_PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "civic.asgi:application", "--port", str(port), "--no-access-log"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ws-not-here", timeout=2)
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.3)
-            else:
-                break
-        yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-
-
-def log_in(context, base, user):
-    page = context.new_page()
-    page.goto(f"{base}/admin/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("button[type=submit]").first.click()
-    page.wait_for_url(f"{base}/admin/")
-    return page
 
 
 def drag(page, source, target):
@@ -135,6 +68,8 @@ def test_staff_work_the_board_and_a_colleague_sees_it_live(asgi_server):
         )
 
         page.goto(f"{base}/admin/triage/report/{report.pk}/")
+        # The detail panel's map: the report's pin (its neighbour is a circle beside it).
+        expect(page.locator("[data-triage-location] .leaflet-marker-icon")).to_have_count(1)
         page.fill("#update-message", "本日、補修の手配をしました。")
         page.get_by_role("button", name="経過報告を公開").click()
         expect(page.locator(".triage-timeline")).to_contain_text("本日、補修の手配をしました。")
@@ -146,6 +81,13 @@ def test_staff_work_the_board_and_a_colleague_sees_it_live(asgi_server):
         page.goto(f"{base}/admin/triage/dashboard/")
         expect(page.locator("#triage-dashboard")).to_have_attribute("data-ready", "1")
         screenshot(page, "triage-dashboard")
+        # The same filtered set on a map, switched to without a reload.
+        page.goto(f"{board}?category={town.pothole.pk}")
+        page.locator('.triage-views [data-view="map"]').click()
+        expect(page.locator("#triage-map")).to_have_attribute("data-loaded", "1")
+        expect(page.locator("#triage-map .map-pin")).to_have_count(1)
+        expect(page.locator('[data-view-panel="board"]')).to_be_hidden()
+        screenshot(page, "triage-map")
         page.goto(board)
         violations = serious_accessibility_violations(page)
         assert not errors, errors

@@ -1,11 +1,16 @@
 """The report form without JavaScript: accessible markup, clear translated errors, nothing typed is lost."""
 
+import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
 
-from reports.models import Photo, Report
+from reports.models import PendingUpload, Photo, Report
+from reports.services import report_create
 from tests.reports import images
 
 pytestmark = pytest.mark.django_db
@@ -180,11 +185,13 @@ def test_the_error_is_tied_to_its_input_for_screen_readers(client, town):
     ("content", "name", "japanese"),
     [
         (images.PDF, "見積書.pdf", "「見積書.pdf」は写真ではありません"),
+        (images.PDF, "IMG_0002.jpg", "「IMG_0002.jpg」は写真ではありません"),
         (images.gif(), "anim.gif", "「anim.gif」は受け付けできない画像形式"),
         (images.truncated_jpeg(), "cut.jpg", "「cut.jpg」は壊れているか"),
+        (images.bomb(), "bomb.png", "「bomb.png」は40メガピクセルを超えています"),
     ],
 )
-def test_a_bad_photo_is_named_and_the_rest_is_kept(client, town, content, name, japanese):
+def test_a_bad_photo_is_named_and_the_good_one_is_kept(client, town, content, name, japanese):
     data = form_data(town)
     data["photos"] = [
         SimpleUploadedFile("good.jpg", images.jpeg(), "image/jpeg"),
@@ -194,25 +201,129 @@ def test_a_bad_photo_is_named_and_the_rest_is_kept(client, town, content, name, 
     html = response.content.decode()
     assert response.status_code == 400
     assert japanese in html
-    assert "写真は保存されていません" in html
     assert TYPED["description"] in html
     assert not Report.objects.exists()
     assert not Photo.objects.exists()
+    # The good photo waits for the form, shown with a remove button; the bad one does not.
+    assert [upload.original_name for upload in PendingUpload.objects.all()] == ["good.jpg"]
+    assert html.count('name="remove_photo"') == 1
 
 
 def test_too_large_and_too_many_photos(client, town, settings):
     settings.REPORT_PHOTO_MAX_BYTES = 2 * 1024 * 1024
     data = form_data(town)
     data["photos"] = [SimpleUploadedFile("huge.jpg", images.jpeg() + b"\0" * (2 * 1024 * 1024))]
-    assert "「huge.jpg」は2MBより大きい" in submit(client, town, data).content.decode()
-    settings.REPORT_PHOTOS_PER_REPORT = 1
-    data["photos"] = [SimpleUploadedFile(f"{n}.jpg", images.jpeg()) for n in range(2)]
-    assert "写真は1枚まで添付できます。" in submit(client, town, data).content.decode()
+    response = submit(client, town, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "「huge.jpg」は2MBより大きい" in html
+    assert TYPED["description"] in html
     assert not Report.objects.exists()
 
 
+def test_six_photos_are_refused_and_kept_so_one_can_be_removed(client, town):
+    data = form_data(town)
+    data["photos"] = [SimpleUploadedFile(f"{n}.jpg", images.jpeg(), "image/jpeg") for n in range(6)]
+    response = submit(client, town, data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "写真は5枚まで添付できます。" in html
+    assert TYPED["description"] in html
+    assert not Report.objects.exists()
+    assert html.count('name="remove_photo"') == 6
+
+    # Removing one (the button re-sends the form without the script) leaves five, and no error yet.
+    removed = PendingUpload.objects.get(original_name="3.jpg")
+    again = form_data(town, submission=token_of(html), remove_photo=removed.token)
+    html = submit(client, town, again).content.decode()
+    assert html.count('name="remove_photo"') == 5
+    assert "error-summary" not in html
+    assert TYPED["description"] in html
+
+    response = submit(client, town, form_data(town, submission=token_of(html)))
+    assert response.status_code == 302
+    report = Report.objects.get()
+    names = list(report.photos.values_list("original_name", flat=True))
+    assert names == ["0.jpg", "1.jpg", "2.jpg", "4.jpg", "5.jpg"]
+    assert not PendingUpload.objects.exists()
+
+
+def token_of(html: str) -> str:
+    found = re.search(r'name="submission" value="([^"]+)"', html)
+    assert found, "the form carries its signed submission token"
+    return found.group(1)
+
+
+def test_photos_survive_a_form_error_and_are_attached_on_the_correct_resubmit(
+    client, town, media, django_capture_on_commit_callbacks
+):
+    data = form_data(town, description="")
+    data["photos"] = [
+        SimpleUploadedFile("a.jpg", images.jpeg(), "image/jpeg"),
+        SimpleUploadedFile("b.jpg", images.jpeg(colour=(10, 200, 10)), "image/jpeg"),
+    ]
+    response = submit(client, town, data, language="en")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Please describe the problem." in html
+    assert "Your 2 photos are kept" in html
+    kept = list(PendingUpload.objects.all())
+    assert [upload.original_name for upload in kept] == ["a.jpg", "b.jpg"]
+    # Each is shown as a metadata-free thumbnail with a remove button.
+    for upload in kept:
+        assert f'value="{upload.token}"' in html
+        preview = client.get(f"/reports/new/photos/{upload.token}/", HTTP_HOST=town.host)
+        assert preview.status_code == 200
+        assert preview["Content-Type"] == "image/jpeg"
+        assert "exif" not in Image.open(io.BytesIO(preview.content)).info
+
+    # The resubmit carries no files, only the signed form token.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(client, town, form_data(town, submission=token_of(html)))
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert list(report.photos.values_list("original_name", flat=True)) == ["a.jpg", "b.jpg"]
+    assert not PendingUpload.objects.exists()
+    assert not list((media / "private" / "reports" / "pending").rglob("*.jpg"))
+
+
+def test_kept_photos_belong_to_their_form_only(client, town):
+    data = form_data(town, description="")
+    data["photos"] = [SimpleUploadedFile("a.jpg", images.jpeg(), "image/jpeg")]
+    submit(client, town, data)
+    stranger = form_data(town, submission="forged-form-id")
+    response = submit(client, town, stranger)
+    assert response.status_code == 302
+    assert not Report.objects.get().photos.exists()
+    assert PendingUpload.objects.count() == 1
+    # A made-up or expired preview address is not found.
+    assert client.get("/reports/new/photos/nothing/", HTTP_HOST=town.host).status_code == 404
+
+
+def test_keeping_photos_is_rate_limited_and_says_so(client, town, settings):
+    settings.REPORT_PENDING_RATE_LIMIT = (1, 3600)
+    for attempt in range(2):
+        data = form_data(town, description="")
+        data["photos"] = [SimpleUploadedFile(f"{attempt}.jpg", images.jpeg(), "image/jpeg")]
+        html = submit(client, town, data).content.decode()
+    assert "写真は保存されていません" in html
+    assert TYPED["location_text"] in html
+    assert [upload.original_name for upload in PendingUpload.objects.all()] == ["0.jpg"]
+
+
+def test_kept_photos_expire(client, town, settings):
+    data = form_data(town, description="")
+    data["photos"] = [SimpleUploadedFile("a.jpg", images.jpeg(), "image/jpeg")]
+    html = submit(client, town, data).content.decode()
+    PendingUpload.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    response = submit(client, town, form_data(town, submission=token_of(html)))
+    assert response.status_code == 302
+    assert not Report.objects.get().photos.exists()
+
+
 def test_a_double_tap_on_send_makes_one_report(client, town):
-    data = form_data(town, submission="tap-1")
+    page = client.get("/reports/new/", HTTP_HOST=town.host).content.decode()
+    data = form_data(town, submission=token_of(page))
     first = submit(client, town, data)
     second = submit(client, town, data)
     assert first.status_code == second.status_code == 302
@@ -220,10 +331,65 @@ def test_a_double_tap_on_send_makes_one_report(client, town):
     assert Report.objects.count() == 1
 
 
+def test_without_a_script_nearby_reports_are_offered_before_sending(client, town):
+    earlier = report_create(
+        municipality=town.municipality, category=town.pothole, description="前からある穴", point=town.point()
+    )
+    report_create(  # another kind of problem at the same place is not offered
+        municipality=town.municipality, category=town.tree, description="倒れた木", point=town.point()
+    )
+    data = form_data(town, **{"extra-pothole-depth": "10"})
+    data["photos"] = [SimpleUploadedFile("a.jpg", images.jpeg(), "image/jpeg")]
+    response = submit(client, town, data, language="en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Already reported nearby?" in html
+    assert earlier.reference in html
+    assert "倒れた木" not in html
+    assert f'action="/reports/{earlier.reference}/support/"' in html
+    assert "Your photo is kept with your report." in html
+    assert Report.objects.count() == 2
+    # Everything typed is carried in the page, ready to send.
+    for value in TYPED.values():
+        assert value in html
+    assert 'name="extra-pothole-depth" value="10"' in html
+
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    carried.pop("csrfmiddlewaretoken", None)
+    assert carried["nearby_checked"] == "1"
+    response = submit(client, town, carried)
+    assert response.status_code == 302
+    report = Report.objects.latest("pk")
+    assert report.description == TYPED["description"]
+    assert report.reporter.email == TYPED["contact_email"]
+    assert list(report.photos.values_list("original_name", flat=True)) == ["a.jpg"]
+
+
+def test_the_nearby_step_can_go_back_or_support_instead(client, town):
+    earlier = report_create(
+        municipality=town.municipality, category=town.pothole, description="前からある穴", point=town.point()
+    )
+    html = submit(client, town, form_data(town)).content.decode()
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    back = submit(client, town, {**carried, "step": "edit"})
+    assert back.status_code == 200
+    html = back.content.decode()
+    assert TYPED["description"] in html
+    assert re.search(r'<input type="radio" name="category" value="pothole"[^>]* checked', html)
+    assert f'value="{town.point().y}"' in html
+    assert "error-summary" not in html
+
+    supported = client.post(f"/reports/{earlier.reference}/support/", HTTP_HOST=town.host)
+    assert supported.status_code == 302
+    earlier.refresh_from_db()
+    assert earlier.support_count == 1
+    assert Report.objects.count() == 1
+
+
 def test_the_web_form_is_rate_limited_too(client, town, settings):
     settings.REPORT_RATE_LIMIT = (1, 3600)
     assert submit(client, town, form_data(town)).status_code == 302
-    response = submit(client, town, form_data(town))
+    response = submit(client, town, form_data(town, nearby_checked="1"))  # "mine is new"
     assert response.status_code == 429
     html = response.content.decode()
     assert "分待ってから" in html

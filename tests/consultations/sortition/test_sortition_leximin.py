@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from scipy.optimize import linprog
 from consultations.sortition import (
     InfeasibleQuotas,
     Instance,
+    Progress,
     Quota,
     Respondent,
     leximin,
@@ -80,7 +82,7 @@ def brute_force_leximin(instance: Instance) -> np.ndarray:
             rows_i, rhs_i = [], []
             for j in range(n):
                 rows_i.append((-incidence[j]).tolist())
-                rhs_i.append(-(fixed[j] if j in fixed else floor) + 1e-9)
+                rhs_i.append(-fixed.get(j, floor) + 1e-9)
             res_i = linprog(
                 -incidence[i], A_ub=rows_i, b_ub=rhs_i, A_eq=[[1.0] * p], b_eq=[1.0], bounds=[(0, None)] * p
             )
@@ -187,8 +189,11 @@ def test_selection_serialises_to_json() -> None:
 
 
 def odd_cycle_instance() -> Instance:
-    """Exactly one panel member with each of a=1, b=1, c=1 on a panel of two: the LP relaxation has fractional
-    vertices (half of 110, 101, 011 and 000) that no mixture of real panels reaches, so the fast path fails."""
+    """Exactly one panel member with each of a=1, b=1, c=1 on a panel of two.
+
+    The LP relaxation has fractional vertices (half of 110, 101, 011 and 000) that no mixture of real panels
+    reaches, so the fast path fails.
+    """
     counts = {"000": 1, "001": 3, "010": 3, "011": 1, "100": 1, "101": 3, "110": 2, "111": 4}
     people = [
         Respondent(f"{profile}-{j}", dict(zip("abc", profile, strict=True)))
@@ -206,3 +211,25 @@ def test_exact_leximin_loop_when_relaxation_is_not_a_mixture() -> None:
     ours = np.array([selection.probabilities[r.id] for r in instance.respondents])
     assert ours == pytest.approx(brute_force_leximin(instance), abs=1e-6)
     assert sum(ours) == pytest.approx(2.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("make", [lambda: instances(1)[0], odd_cycle_instance], ids=["relaxation", "rounds"])
+def test_same_instance_same_distribution(make: Callable[[], Instance]) -> None:
+    # Draws are reproducible from (distribution, seed), so the distribution itself must be too.
+    first, second = leximin(make()), leximin(make())
+    assert first.distribution == second.distribution
+    assert first.probabilities == second.probabilities
+
+
+@pytest.mark.parametrize(
+    ("make", "stage"),
+    [(lambda: instances(1)[0], "mixture"), (odd_cycle_instance, "rounds")],
+    ids=["mixture", "rounds"],
+)
+def test_progress_is_reported_through_to_the_end(make: Callable[[], Instance], stage: str) -> None:
+    seen: list[Progress] = []
+    leximin(make(), progress=seen.append)
+    assert [p.stage for p in seen[:2]] == ["cover", "relaxation"]
+    assert stage in {p.stage for p in seen}
+    assert seen[-1].fixed == seen[-1].total
+    assert [p.panels for p in seen] == sorted(p.panels for p in seen)
