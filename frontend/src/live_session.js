@@ -492,7 +492,7 @@ function renderPoll(poll) {
         errorTarget: error,
         onAck: () => {
           state.myPolls[poll.id] = choices;
-          replacePoll(poll);
+          replacePoll(state.polls.get(poll.id) || poll);  // results may have arrived before this ack
           showNotice(t("thanks_vote"));
         },
       });
