@@ -17,34 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+from bench._support import HOST, ROOT, admin_sql, free_port, log
 
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def admin_sql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(sql.encode())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+WARM_UP = 5  # live changes sent before measuring
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -262,7 +244,7 @@ def measure_live(town: Any, users: list[Any], changes: int, env: dict[str, str])
                     and message["card"]["status"] == status
                 ):
                     break
-            if i >= 5:  # warm-up
+            if i >= WARM_UP:
                 latencies.append((time.perf_counter() - started) * 1000)
         socket_.close()
 
@@ -301,6 +283,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--changes", type=int, default=200)
     args = parser.parse_args(argv)
+    if args.changes <= WARM_UP:
+        parser.error(f"--changes must be more than {WARM_UP} (the first {WARM_UP} only warm up)")
     base = os.environ.get("DATABASE_URL", "")
     if not base:
         raise SystemExit("DATABASE_URL is not set: run `source civic/devtools/database.sh` first.")

@@ -16,7 +16,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,13 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench._support import HOST, ROOT, admin_sql, free_port, log
+
 REFERENCE_TABLE = "bench_intake_reference"
-HOST = "127.0.0.1"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -153,12 +148,6 @@ def multipart(fields: dict[str, str], photo: bytes) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -239,13 +228,6 @@ def bench_database_url(base: str) -> tuple[str, str, str]:
         name,
         urlunsplit(parts._replace(path="/postgres")),
     )
-
-
-def admin_sql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(sql.encode())
 
 
 def main(argv: list[str]) -> None:

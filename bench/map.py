@@ -28,19 +28,14 @@ import random
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from bench.intake import HOST, admin_sql, free_port, wait_until_up
+from bench._support import HOST, ROOT, admin_sql, free_port, log
+from bench.intake import wait_until_up
 
-ROOT = Path(__file__).resolve().parent.parent
 CENTER = (139.0, 36.0)  # lng, lat of the synthetic town, a square of ±0.05° (about 9 × 11 km)
 HALF = 0.05
 BATCH = 100_000
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def make_app() -> Any:

@@ -15,15 +15,12 @@ import numpy as np
 from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageOps
 from PIL.TiffImagePlugin import IFDRational
 
+from bench._support import log
 from reports import photos
 
 SENSOR = (4032, 3024)  # 12 MP, 4:3: what most phones save by default
 UPRIGHT = (SENSOR[1], SENSOR[0])  # the phone was held upright
 SIZES = (("large", 1600), ("thumb", 400))
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 # ----------------------------------------------------------------------------------------------------------

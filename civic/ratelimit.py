@@ -5,6 +5,7 @@ counts on its own (see the settings), which is the same single-process default a
 """
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
 CACHE_ALIAS = "ratelimit"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +40,18 @@ def hit(scope: str, ident: str, *, limit: int, window: int) -> RateLimit:
     digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
     key = f"{scope}:{digest}:{window_start}"
     cache = _cache()
-    # add() is a no-op when the key exists; incr() is atomic on Redis and within a LocMem process.
-    cache.add(key, 0, timeout=window + 5)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 5)
-        count = 1
+        # add() is a no-op when the key exists; incr() is atomic on Redis and within a LocMem process.
+        cache.add(key, 0, timeout=window + 5)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window + 5)
+            count = 1
+    except Exception:
+        # The counters' store (Redis) is down: let people through rather than turn every request away.
+        logger.warning("rate limit counters unavailable; allowing %s", scope, exc_info=True)
+        count = 0
     return RateLimit(
         allowed=count <= limit,
         count=count,

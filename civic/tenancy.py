@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.http.request import split_domain_port
 from wagtail.models import Site
+from wagtail.models.sites import get_site_for_hostname
 
 from civic.models import Municipality
 
@@ -13,6 +15,16 @@ def municipality_for_request(request: HttpRequest) -> Municipality | None:
     """The municipality whose Wagtail site serves this request's hostname, or None for an unknown host."""
     site = Site.find_for_request(request)
     if site is None:
+        return None
+    return Municipality.objects.filter(site=site).first()
+
+
+def municipality_for_host(host: str, port: str) -> Municipality | None:
+    """The municipality whose Wagtail site serves `host` (a Host header) on `port`, as for a request; for
+    connections that have no HttpRequest (WebSockets)."""
+    try:
+        site = get_site_for_hostname(split_domain_port(host)[0], port)
+    except Site.DoesNotExist:
         return None
     return Municipality.objects.filter(site=site).first()
 

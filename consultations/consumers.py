@@ -27,16 +27,14 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from civic.models import Municipality
-from civic.tenancy import municipality_for_request
+from civic.tenancy import municipality_for_host
 from consultations.live_models import AgendaItem, LiveMessage, LiveParticipant, LiveRoom, Poll, Statement
 from consultations.live_selectors import (
     PAGE,
@@ -109,14 +107,9 @@ def _language(scope: dict[str, Any]) -> str:
 
 def _municipality_of(scope: dict[str, Any]) -> Municipality | None:
     """The town whose site serves the socket's Host, as the page views find it for a request."""
-    request = HttpRequest()
     host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
     server = scope.get("server") or ("", 80)
-    request.META.update({"HTTP_HOST": host, "SERVER_NAME": str(server[0]), "SERVER_PORT": str(server[1])})
-    try:
-        return municipality_for_request(request)
-    except DisallowedHost:
-        return None
+    return municipality_for_host(host, str(server[1]))
 
 
 def _identify(

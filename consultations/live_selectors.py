@@ -176,7 +176,8 @@ def presence_change(room_id: int, touched: Collection[int]) -> tuple[list[dict[s
     return joined, sorted(set(touched) - here)
 
 
-def _message_row(message: LiveMessage, counts: dict[int, dict[str, int]]) -> dict[str, Any]:
+def message_data(message: LiveMessage) -> dict[str, Any]:
+    """A visible message as the `message` event and the snapshot carry it."""
     return {
         "id": message.pk,
         "author": person(message.author),
@@ -184,8 +185,11 @@ def _message_row(message: LiveMessage, counts: dict[int, dict[str, int]]) -> dic
         "reply_to": message.reply_to_id,
         "item": message.item_id,
         "created_at": message.created_at.isoformat(),
-        "reactions": counts.get(message.pk, {}),
     }
+
+
+def _message_row(message: LiveMessage, counts: dict[int, dict[str, int]]) -> dict[str, Any]:
+    return {**message_data(message), "reactions": counts.get(message.pk, {})}
 
 
 def recent_messages(room: LiveRoom, limit: int = SNAPSHOT_MESSAGES) -> list[dict[str, Any]]:

@@ -4,16 +4,11 @@ A broadcast carries the report's card (see `reports.triage.selectors.card_json`)
 Each municipality's staff boards listen on one Channels group.
 """
 
-import logging
-
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F
 
+from civic.broadcasts import group_send
 from reports.models import Report
-
-logger = logging.getLogger(__name__)
 
 
 def board_group(municipality_id: int) -> str:
@@ -35,15 +30,8 @@ def send_card(report_id: int, municipality_id: int) -> None:
     report = board_card(report_id)
     if report is None:
         return
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(
-            board_group(municipality_id), {"type": "board.card", "card": card_json(report)}
-        )
-    except Exception:  # the change is saved; a board that misses it catches up on its next load
-        logger.exception("could not broadcast report %s", report_id)
+    # The change is saved; a board that misses the card catches up on its next load.
+    group_send(board_group(municipality_id), {"type": "board.card", "card": card_json(report)})
 
 
 def report_created(report: Report) -> None:

@@ -8,12 +8,9 @@ sockets refill gaps and reconnecting clients resume from the log.
 
 import hashlib
 import json
-import logging
 from collections.abc import Sequence
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -22,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import ratelimit
+from civic.broadcasts import group_send
 from civic.errors import ServiceError
 from consultations import codes
 from consultations.live_models import (
@@ -45,6 +43,7 @@ from consultations.live_models import (
 from consultations.live_selectors import (
     agenda_payload,
     hand_queue,
+    message_data,
     person,
     poll_counts,
     poll_payload,
@@ -53,8 +52,6 @@ from consultations.live_selectors import (
     wire_event,
 )
 from consultations.models import ConsultationSession, Respondent
-
-logger = logging.getLogger(__name__)
 
 MESSAGE_RATE = (10, 10)  # messages per seconds, per participant
 VOTE_RATE = (30, 10)  # votes, reactions and hands per seconds, per participant
@@ -78,13 +75,7 @@ def room_group(room_id: int) -> str:
 
 def broadcast(room_id: int, message: dict[str, Any]) -> None:
     """Send `message` to the room's sockets; a failure is logged, not raised (the log is the truth)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(room_group(room_id), message)
-    except Exception:
-        logger.warning("live broadcast to room %s failed", room_id, exc_info=True)
+    group_send(room_group(room_id), message)
 
 
 def live_event_log(
@@ -156,12 +147,7 @@ def _speaker(room: LiveRoom, participant: LiveParticipant) -> LiveParticipant:
 
 
 def _rate(scope: str, participant: LiveParticipant, limit: tuple[int, int]) -> None:
-    try:
-        allowed = ratelimit.hit(scope, str(participant.pk), limit=limit[0], window=limit[1]).allowed
-    except Exception:
-        logger.warning("live rate limit unavailable", exc_info=True)
-        return
-    if not allowed:
+    if not ratelimit.hit(scope, str(participant.pk), limit=limit[0], window=limit[1]).allowed:
         raise LiveError("rate_limited", _("You are sending too fast; please wait a few seconds."))
 
 
@@ -417,17 +403,6 @@ def summary_publish(*, room: LiveRoom, actor: LiveParticipant, text: str) -> Liv
 
 
 # --- messages -----------------------------------------------------------------------------------------------
-
-
-def message_data(message: LiveMessage) -> dict[str, Any]:
-    return {
-        "id": message.pk,
-        "author": person(message.author),
-        "text": message.text,
-        "reply_to": message.reply_to_id,
-        "item": message.item_id,
-        "created_at": message.created_at.isoformat(),
-    }
 
 
 @transaction.atomic
