@@ -40,6 +40,7 @@ DATA_MIGRATIONS = [
     ("civic.migrations.0002_role_groups", "create_groups"),
     ("reports.migrations.0002_site_admin_permissions", "grant"),
     ("reports.migrations.0004_triage_board", "grant_response_templates"),
+    ("reports.migrations.0007_map_grid_and_open311_limits", "grant_open311_clients"),
     ("consultations.migrations.0002_facilitator_permissions", "grant"),
 ]
 

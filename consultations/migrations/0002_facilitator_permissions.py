@@ -2,36 +2,13 @@
 
 from django.db import migrations
 
-GROUPS = ["Civic facilitators", "Civic site administrators"]
-GRANTS = {
-    "consultation": ["add", "change", "delete", "view"],
-    "consultationsession": ["add", "change", "delete", "view"],
-}
+from civic.migration_grants import model_permissions
 
-
-def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    for name in GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        for model, actions in GRANTS.items():
-            content_type, _ = ContentType.objects.get_or_create(app_label="consultations", model=model)
-            for action in actions:
-                permission, _ = Permission.objects.get_or_create(
-                    content_type=content_type,
-                    codename=f"{action}_{model}",
-                    defaults={"name": f"Can {action} {model}"},
-                )
-                group.permissions.add(permission)
-
-
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(content_type__app_label="consultations", content_type__model__in=GRANTS)
-    for group in Group.objects.filter(name__in=GROUPS):
-        group.permissions.remove(*permissions)
+grant, revoke = model_permissions(
+    app_label="consultations",
+    models=["consultation", "consultationsession"],
+    groups=["Civic facilitators", "Civic site administrators"],
+)
 
 
 class Migration(migrations.Migration):

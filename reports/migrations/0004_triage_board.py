@@ -4,23 +4,12 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-SITE_ADMINS = "Civic site administrators"
+from civic.migration_grants import model_permissions
 
-
-def grant_response_templates(apps, schema_editor):
-    """Site administrators manage response templates in the Wagtail admin, like categories."""
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    group, _ = Group.objects.get_or_create(name=SITE_ADMINS)
-    content_type, _ = ContentType.objects.get_or_create(app_label="reports", model="responsetemplate")
-    for action in ("add", "change", "delete", "view"):
-        permission, _ = Permission.objects.get_or_create(
-            content_type=content_type,
-            codename=f"{action}_responsetemplate",
-            defaults={"name": f"Can {action} response template"},
-        )
-        group.permissions.add(permission)
+# Site administrators manage response templates in the Wagtail admin, like categories.
+grant_response_templates, revoke_response_templates = model_permissions(
+    app_label="reports", models=["responsetemplate"], groups=["Civic site administrators"]
+)
 
 
 class Migration(migrations.Migration):
@@ -150,5 +139,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(grant_response_templates, migrations.RunPython.noop),
+        migrations.RunPython(grant_response_templates, revoke_response_templates),
     ]

@@ -5,10 +5,9 @@ admin."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-# reports.map_grid.REBUILD_SQL for every town, as it was when this migration was written.
-GROUP = "Civic site administrators"
-ACTIONS = ["add", "change", "delete", "view"]
+from civic.migration_grants import model_permissions
 
+# reports.map_grid.REBUILD_SQL for every town, as it was when this migration was written.
 COUNT_EXISTING_REPORTS = """
     WITH base AS (
         SELECT r.municipality_id, r.status, r.category_id,
@@ -31,29 +30,9 @@ COUNT_EXISTING_REPORTS = """
 """
 
 
-def grant_open311_clients(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    content_type, _ = ContentType.objects.get_or_create(app_label="reports", model="open311client")
-    for action in ACTIONS:
-        permission, _ = Permission.objects.get_or_create(
-            content_type=content_type,
-            codename=f"{action}_open311client",
-            defaults={"name": f"Can {action} Open311 client"},
-        )
-        group.permissions.add(permission)
-
-
-def revoke_open311_clients(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group = Group.objects.filter(name=GROUP).first()
-    if group is not None:
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="reports", content_type__model="open311client")
-        )
+grant_open311_clients, revoke_open311_clients = model_permissions(
+    app_label="reports", models=["open311client"], groups=["Civic site administrators"]
+)
 
 
 class Migration(migrations.Migration):
