@@ -10,12 +10,10 @@ The civic LINE integration calls `handle` for each stored event, one user's even
 import io
 import logging
 import re
-from datetime import timedelta
-from functools import partial
+from typing import Unpack
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from linebot.v3.messaging import ApiException, MessagingApi
 from linebot.v3.messaging.models import Message
@@ -27,7 +25,14 @@ from civic.line.registry import IncomingEvent
 from civic.line.services import line_follower_set_language, line_reply
 from civic.tenancy import public_base_url
 from reports import line_messages as say
-from reports.line_models import LineConversation, LineConversationPhoto
+from reports.line_models import LineConversation
+from reports.line_services import (
+    Answers,
+    line_conversation_add_photo,
+    line_conversation_advance,
+    line_conversation_open,
+    line_conversation_reset,
+)
 from reports.models import Category, Report, Reporter
 from reports.photos import PhotoError
 from reports.selectors import (
@@ -42,7 +47,6 @@ from reports.uploads import check_photo, max_bytes, photo_error_message
 logger = logging.getLogger(__name__)
 
 Step = LineConversation.Step
-INACTIVITY = timedelta(minutes=30)
 PHOTO_LIMIT = 5
 WORDS = {
     "start": {"通報", "報告", "report", "report a problem", "問題を報告"},
@@ -85,9 +89,7 @@ class Conversation:
         self.channel = channel
         self.town = channel.municipality
         self.follower = follower
-        self.state, _created = LineConversation.objects.get_or_create(follower=follower)
-        if self.state.step != Step.IDLE and self.state.updated_at < timezone.now() - INACTIVITY:
-            self.reset()
+        self.state = line_conversation_open(follower=follower)
 
     # ------------------------------------------------------------------------------------------------------
     # Events
@@ -130,8 +132,7 @@ class Conversation:
         if self.state.step == Step.OTHER_CATEGORY:
             return self.choose_category_by_name(raw.strip())
         if self.state.step == Step.DESCRIPTION:
-            self.state.description = "" if word in WORDS["skip"] else raw.strip()[:1000]
-            return self.go(Step.PHOTOS)
+            return self.go(Step.PHOTOS, description="" if word in WORDS["skip"] else raw.strip()[:1000])
         if self.state.step == Step.IDLE:
             return [say.help_text()]
         return self.ask_again()
@@ -141,11 +142,9 @@ class Conversation:
             return self.ask_again()
         point = Point(lng, lat, srid=4326)
         if self.town.boundary is not None and not self.town.boundary.intersects(point):
-            self.state.step = Step.LOCATION
-            self.state.save(update_fields=["step", "updated_at"])
+            line_conversation_advance(conversation=self.state, step=Step.LOCATION)
             return [say.ask_location(again=True, town=self.town.name)]
-        self.state.point = point
-        return self.go(Step.CATEGORY)
+        return self.go(Step.CATEGORY, point=point)
 
     def on_image(self, message_id: str) -> list[Message]:
         if self.state.step == Step.CONFIRM:
@@ -187,9 +186,8 @@ class Conversation:
     # ------------------------------------------------------------------------------------------------------
     # Steps
 
-    def go(self, step: str) -> list[Message]:
-        self.state.step = step
-        self.state.save()
+    def go(self, step: str, **answers: Unpack[Answers]) -> list[Message]:
+        line_conversation_advance(conversation=self.state, step=step, **answers)
         return self.ask_again()
 
     def ask_again(self) -> list[Message]:
@@ -221,8 +219,8 @@ class Conversation:
         return [say.help_text()]
 
     def choose_category(self, category: Category) -> list[Message]:
-        self.state.category = category
-        return self.go(Step.DUPLICATES if self.nearby() else Step.DESCRIPTION)
+        step = Step.DUPLICATES if self.nearby(category) else Step.DESCRIPTION
+        return self.go(step, category=category)
 
     def choose_category_by_name(self, answer: str) -> list[Message]:
         categories = list(categories_for_reporting(municipality=self.town))
@@ -243,13 +241,13 @@ class Conversation:
             return [say.text(_("Sorry, that is not one of the kinds listed.")), *self.ask_again()]
         return self.choose_category(chosen)
 
-    def nearby(self) -> list[Report]:
-        if self.state.point is None or self.state.category is None:
+    def nearby(self, category: Category | None = None) -> list[Report]:
+        """Up to three open reports of the category (by default, the one chosen) near the pin."""
+        category = category or self.state.category
+        if self.state.point is None or category is None:
             return []
         return list(
-            nearby_open_reports(
-                municipality=self.town, point=self.state.point, category=self.state.category, limit=3
-            )
+            nearby_open_reports(municipality=self.town, point=self.state.point, category=category, limit=3)
         )
 
     def support(self, reference: str) -> list[Message]:
@@ -305,24 +303,13 @@ class Conversation:
             hint = check_photo(io.BytesIO(data), name=name)
         except PhotoError as error:
             return photo_error_message(error.code, name=name)
-        photo = LineConversationPhoto(
-            conversation=self.state, name=f"line-{message_id[:40]}.{hint.format.lower()}"
+        line_conversation_add_photo(
+            conversation=self.state, name=f"line-{message_id[:40]}.{hint.format.lower()}", data=data
         )
-        photo.file.save(photo.name, io.BytesIO(data), save=False)
-        photo.save()
         return ""
 
     def my_reports(self) -> list[Report]:
         return list(reports_of_line_user(municipality=self.town, line_user_id=self.follower.user_id))
 
     def reset(self) -> None:
-        for photo in self.state.photos.all():
-            transaction.on_commit(partial(photo.file.storage.delete, photo.file.name))
-        self.state.photos.all().delete()
-        self.state.step, self.state.point, self.state.category, self.state.description = (
-            Step.IDLE,
-            None,
-            None,
-            "",
-        )
-        self.state.save()
+        line_conversation_reset(conversation=self.state)
