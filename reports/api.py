@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -41,7 +41,13 @@ from reports.selectors import (
 )
 from reports.services import report_create, report_support, request_fingerprint
 from reports.uploads import check_photo, photo_error_message
-from reports.views import NEARBY_RADIUS_M, municipality_of, rate_limit_create, rate_limited_message
+from reports.views import (
+    NEARBY_RADIUS_M,
+    municipality_of,
+    public_report_or_404,
+    rate_limit_create,
+    rate_limited_message,
+)
 
 NEARBY_MAX_RADIUS_M = 200
 HINT_LIMIT = (120, 3600)
@@ -176,6 +182,14 @@ def reports_collection(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def public_report(request: HttpRequest, reference: str) -> Report | None:
+    """The town's public report with that reference, or None (answered with the API's own 404)."""
+    try:
+        return public_report_or_404(request, reference)
+    except Http404:
+        return None
+
+
 def invalid(form: ReportForm) -> JsonResponse:
     return error(_("Please correct the errors below."), field_errors=form.all_errors())
 
@@ -200,10 +214,8 @@ def categories(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    municipality = municipality_of(request)
-    try:
-        report = report_public_get(municipality=municipality, reference=reference)
-    except Report.DoesNotExist:
+    report = public_report(request, reference)
+    if report is None:
         return error(_("There is no report with that number."), status=404)
     return ok(presenters.detail_json(report, request))
 
@@ -239,10 +251,8 @@ def reports_nearby(request: HttpRequest) -> HttpResponse:
 @require_POST
 def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
     """'Me too': once per e-mail address (if given) or per browser (a signed cookie)."""
-    municipality = municipality_of(request)
-    try:
-        report = report_public_get(municipality=municipality, reference=reference)
-    except Report.DoesNotExist:
+    report = public_report(request, reference)
+    if report is None:
         return error(_("There is no report with that number."), status=404)
     try:
         data, _files = parse_body(request)

@@ -39,6 +39,14 @@ def municipality_of(request: HttpRequest) -> Municipality:
     return municipality
 
 
+def public_report_or_404(request: HttpRequest, reference: str) -> Report:
+    """The town's public report with that reference; Http404 for an unknown, hidden or other town's one."""
+    try:
+        return report_public_get(municipality=municipality_of(request), reference=reference)
+    except Report.DoesNotExist:
+        raise Http404 from None
+
+
 def rate_limit_create(request: HttpRequest, municipality: Municipality) -> ratelimit.RateLimit:
     limit, window = settings.REPORT_RATE_LIMIT
     return ratelimit.hit(
@@ -306,11 +314,7 @@ def map_context(request: HttpRequest, municipality: Municipality) -> dict[str, A
 
 
 def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    municipality = municipality_of(request)
-    try:
-        report = report_public_get(municipality=municipality, reference=reference)
-    except Report.DoesNotExist:
-        raise Http404 from None
+    report = public_report_or_404(request, reference)
     photos = presenters.visible_photos(report)
     token = supporters.browser_token(request)
     supported = (
@@ -338,11 +342,7 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
-    municipality = municipality_of(request)
-    try:
-        report = report_public_get(municipality=municipality, reference=reference)
-    except Report.DoesNotExist:
-        raise Http404 from None
+    report = public_report_or_404(request, reference)
     key, new_token = supporters.key_for_browser(request)
     try:
         created = report_support(report=report, supporter_key=key)
