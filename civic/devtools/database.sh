@@ -34,6 +34,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
   psql_local -d template1 -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
   psql_local -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'civic'" | grep -q 1 \
     || psql_local -d postgres -c "CREATE DATABASE civic" >/dev/null
+  # Again in the project's database, which may have been made before PostGIS was installed.
+  psql_local -d civic -c "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
   DATABASE_URL="postgres://postgres@$(printf '%s' "$pgdir/run" | sed 's|/|%2F|g')/civic"
   export DATABASE_URL
 fi
