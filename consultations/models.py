@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -388,7 +389,7 @@ class Quota(models.Model):
     """How many panel members may have one answer: between `min` and `max` (e.g. age 20s: 3-5)."""
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="quotas")
-    category = models.SlugField(_("category"), max_length=40)
+    category = models.SlugField(pgettext_lazy("panel quota", "category"), max_length=40)
     category_label = models.CharField(_("question"), max_length=200)
     value = models.SlugField(_("value"), max_length=40)
     value_label = models.CharField(_("answer"), max_length=200)

@@ -1,34 +1,17 @@
 """Filing a report through the form with JavaScript on, in Debian's chromium, checked with axe-core."""
 
-from pathlib import Path
-
 import pytest
 
 from reports.models import Photo, Report
 from reports.services import report_create
+from tests.browser_support import AXE, chromium, serious_accessibility_violations
 from tests.reports import images
-
-AXE = Path(__file__).resolve().parents[2] / "frontend" / "build" / "civic" / "vendor" / "axe.min.js"
-CHROMIUM = {
-    "executable_path": "/usr/bin/chromium",
-    "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-}
-
-
-def serious_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes']]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_resident_files_a_report_with_the_map(live_server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from tests.reports.conftest import Town
 
@@ -43,44 +26,40 @@ def test_a_resident_files_a_report_with_the_map(live_server, tmp_path):
     port = live_server.url.rsplit(":", 1)[1]
     base = f"http://{town.host}:{port}"
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**CHROMIUM)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ja-JP")
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{base}/reports/new/")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="ja-JP")
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{base}/reports/new/")
 
-            # The map replaced the coordinate fields' role; without tiles it says so and still works.
-            expect(page.locator("[data-map-tools]")).to_be_visible()
-            expect(page.locator("[data-map-notice]")).to_contain_text("背景の地図を表示できません")
-            page.get_by_label("道路の穴").check()
-            page.get_by_role("button", name="地図の中心にピンを置く").click()
-            expect(page.locator("[data-pin-status]")).to_contain_text("ピンを")
-            assert page.locator("#id_lat").input_value().startswith("36.0")
+        # The map replaced the coordinate fields' role; without tiles it says so and still works.
+        expect(page.locator("[data-map-tools]")).to_be_visible()
+        expect(page.locator("[data-map-notice]")).to_contain_text("背景の地図を表示できません")
+        page.get_by_label("道路の穴").check()
+        page.get_by_role("button", name="地図の中心にピンを置く").click()
+        expect(page.locator("[data-pin-status]")).to_contain_text("ピンを")
+        assert page.locator("#id_lat").input_value().startswith("36.0")
 
-            # An open pothole at the same spot is offered for support.
-            nearby = page.locator("[data-nearby-list] li")
-            expect(nearby).to_have_count(1)
-            expect(nearby).to_contain_text(earlier.reference)
+        # An open pothole at the same spot is offered for support.
+        nearby = page.locator("[data-nearby-list] li")
+        expect(nearby).to_have_count(1)
+        expect(nearby).to_contain_text(earlier.reference)
 
-            page.locator("#id_photos").set_input_files(str(photo))
-            expect(page.locator("[data-photo-hint]")).to_contain_text("市内で撮影されています")
-            page.get_by_label("問題の内容").fill("交差点の手前に大きな穴があります。")
-            page.get_by_label("メール").fill("hanako@example.jp")
+        page.locator("#id_photos").set_input_files(str(photo))
+        expect(page.locator("[data-photo-hint]")).to_contain_text("市内で撮影されています")
+        page.get_by_label("問題の内容").fill("交差点の手前に大きな穴があります。")
+        page.get_by_label("メール").fill("hanako@example.jp")
 
-            violations = serious_violations(page)
-            assert not violations, violations
+        violations = serious_accessibility_violations(page)
+        assert not violations, violations
 
-            page.get_by_role("button", name="報告を送る").click()
-            page.wait_for_url(f"{base}/reports/R-*/")
-            expect(page.locator(".messages")).to_contain_text("受付番号は")
-            expect(page.locator("[data-report-map]")).to_be_visible()
-            violations = serious_violations(page)
-            assert not violations, violations
-            assert not errors, errors
-        finally:
-            browser.close()
+        page.get_by_role("button", name="報告を送る").click()
+        page.wait_for_url(f"{base}/reports/R-*/")
+        expect(page.locator(".messages")).to_contain_text("受付番号は")
+        expect(page.locator("[data-report-map]")).to_be_visible()
+        violations = serious_accessibility_violations(page)
+        assert not violations, violations
+        assert not errors, errors
 
     report = Report.objects.exclude(pk=earlier.pk).get()
     assert report.point.distance(centre) < 1e-6
