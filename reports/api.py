@@ -31,7 +31,7 @@ from civic import ratelimit
 from civic.errors import ServiceError
 from reports import presenters, supporters
 from reports.forms import ReportForm, normalise
-from reports.models import Report
+from reports.models import Report, Reporter
 from reports.photos import PhotoError
 from reports.selectors import (
     categories_for_reporting,
@@ -250,7 +250,8 @@ def reports_nearby(request: HttpRequest) -> HttpResponse:
 @api_view
 @require_POST
 def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
-    """'Me too': once per e-mail address (if given) or per browser (a signed cookie)."""
+    """'Me too': once per e-mail address (if given) or per browser (a signed cookie); with `follow`, the
+    e-mail address hears about the report's progress."""
     report = public_report(request, reference)
     if report is None:
         return error(_("There is no report with that number."), status=404)
@@ -259,6 +260,10 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
     except ServiceError as refused:
         return error(refused.message)
     email = normalise(str(data.get("email", "") or ""))
+    follow = str(data.get("follow", "")).strip().lower() in {"true", "1", "on", "yes"}
+    if follow and not email:
+        message = _("Give an e-mail address to hear about the report's progress.")
+        return error(message, field_errors={"email": [message]})
     new_token = None
     if email:
         try:
@@ -270,7 +275,11 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         key, new_token = supporters.key_for_browser(request)
     try:
-        created = report_support(report=report, supporter_key=key)
+        created = report_support(
+            report=report,
+            supporter_key=key,
+            follower=Reporter(email=email, notify=Reporter.Notify.EMAIL) if follow else None,
+        )
     except ServiceError as refused:
         return error(refused.message, status=409)
     response = ok(
@@ -278,6 +287,7 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": report.reference,
             "supported": True,
             "new": created,
+            "following": follow,
             "support_count": report.support_count,
         }
     )

@@ -166,7 +166,7 @@ def sent(report: Report, *, base_url: str) -> TextMessage:
     )
 
 
-def status_update(report: Report, *, message: str, base_url: str) -> FlexMessage:
+def status_update(report: Report, *, message: str, base_url: str, following: bool = False) -> FlexMessage:
     url = f"{base_url}/reports/{report.reference}/"
     rows = [
         FlexText(text=report.reference, size="sm", color="#555555"),
@@ -175,7 +175,11 @@ def status_update(report: Report, *, message: str, base_url: str) -> FlexMessage
     if message:
         rows.append(FlexText(text=message[:1000], wrap=True, margin="md"))
     return FlexMessage(
-        alt_text=_("Your report %(ref)s: %(status)s")
+        alt_text=(
+            _("Report %(ref)s, which you follow: %(status)s")
+            if following
+            else _("Your report %(ref)s: %(status)s")
+        )
         % {"ref": report.reference, "status": report.get_status_display()},
         contents=FlexBubble(
             body=FlexBox(layout="vertical", contents=rows),

@@ -468,12 +468,22 @@ class ReportEvent(models.Model):
 
 
 class ReportSupport(models.Model):
-    """'Me too': one row per supporter; the key is a keyed hash, never the e-mail address or browser token."""
+    """'Me too': one row per supporter; the key is a keyed hash, never the e-mail address or browser token.
+    A supporter who asks to hear back gives a way to reach them (a `Reporter`, never public)."""
 
     report = models.ForeignKey(
         Report, on_delete=models.CASCADE, related_name="supports", verbose_name=_("report")
     )
     supporter_key = models.CharField(_("supporter"), max_length=80)
+    follower = models.ForeignKey(
+        Reporter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hears back by"),
+        help_text=_("Set when the supporter asked to hear about the report's progress."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -1,6 +1,7 @@
 """Telling a reporter what happened to their report: a LINE push or an e-mail, after commit, with retries.
 
-Reporters of reports merged into another one follow that report: its public events reach them too.
+Reporters of reports merged into another one follow that report, and so do supporters who asked to hear
+back: its public events reach them too, with a link to stop for supporters.
 """
 
 from collections.abc import Callable
@@ -16,13 +17,13 @@ from civic.jobs import enqueue_on_commit
 from civic.line.models import LineChannel, LineFollower
 from civic.line.services import line_push
 from civic.tenancy import public_base_url
-from reports import line_messages
-from reports.models import Category, Report, Reporter, ReportEvent
+from reports import line_messages, supporters
+from reports.models import Category, Report, Reporter, ReportEvent, ReportSupport
 
 
 def reporter_notify(event: ReportEvent) -> None:
-    """After commit, tell the reporter about a public event (status change, public update), and the
-    reporters of the reports merged into this one."""
+    """After commit, tell the reporter about a public event (status change, public update), and those who
+    follow the report: the reporters of the reports merged into it and the supporters who asked to."""
     from reports.tasks import notify_reporter
     from reports.triage.tasks import notify_follower
 
@@ -31,14 +32,13 @@ def reporter_notify(event: ReportEvent) -> None:
     report = event.report
     if report.reporter_id is not None:
         enqueue_on_commit(notify_reporter, event.pk)
-    followers = (
-        Report.objects.filter(duplicate_of_id=report.pk, reporter__isnull=False)
-        .exclude(reporter=report.reporter_id)
-        .order_by()
-        .values_list("reporter_id", flat=True)
-        .distinct()
+    merged = Report.objects.filter(duplicate_of_id=report.pk, reporter__isnull=False).values_list(
+        "reporter_id", flat=True
     )
-    for reporter_id in followers:
+    supporting = ReportSupport.objects.filter(report=report, follower__isnull=False).values_list(
+        "follower_id", flat=True
+    )
+    for reporter_id in sorted((set(merged) | set(supporting)) - {report.reporter_id}):
         enqueue_on_commit(notify_follower, event.pk, reporter_id)
 
 
@@ -60,21 +60,39 @@ def reporter_notice_send(*, event_id: int, reporter_id: int | None = None) -> st
     report = event.report
     reporter = report.reporter
     key = f"report-event:{event.pk}"
+    following = reporter_id is not None
     if reporter_id is not None:
         reporter = Reporter.objects.filter(pk=reporter_id, municipality_id=report.municipality_id).first()
         key = f"{key}:{reporter_id}"
+    supporting = following and ReportSupport.objects.filter(report=report, follower_id=reporter_id).exists()
+    params = {"ref": report.reference, "status": report.get_status_display()}
     return _deliver(
         report,
         reporter,
         key=key,
         line=lambda base_url: line_messages.status_update(
-            report, message=_event_text(event), base_url=base_url
+            report, message=_event_text(event, following=following), base_url=base_url, following=following
         ),
         subject=lambda: (
-            _("Your report %(ref)s: %(status)s")
-            % {"ref": report.reference, "status": report.get_status_display()}
+            (
+                _("Report %(ref)s, which you follow: %(status)s")
+                if following
+                else _("Your report %(ref)s: %(status)s")
+            )
+            % params
         ),
-        body=lambda base_url: _email_body(report, _event_text(event), base_url),
+        body=lambda base_url: _email_body(
+            report,
+            _event_text(event, following=following),
+            base_url,
+            following=following,
+            unfollow_url=(
+                f"{base_url}/reports/{report.reference}/unfollow/"
+                f"{supporters.unfollow_token(report.pk, reporter_id)}/"
+                if supporting and reporter_id is not None
+                else ""
+            ),
+        ),
     )
 
 
@@ -132,13 +150,25 @@ def _deliver(
     return "no way to reach the reporter"
 
 
-def _event_text(event: ReportEvent) -> str:
+def _event_text(event: ReportEvent, *, following: bool = False) -> str:
     """What the notice says beyond the status: the staff's message, or why the report was merged."""
     if event.kind == ReportEvent.Kind.MERGED and event.after.get("into"):
-        return _(
-            "Your report %(ref)s is about the same problem as report %(into)s, so we have merged them. "
-            "Your support now counts for %(into)s, and you will hear about its progress."
-        ) % {"ref": event.report.reference, "into": event.after["into"]}
+        params = {"ref": event.report.reference, "into": event.after["into"]}
+        if following:
+            return (
+                _(
+                    "Report %(ref)s is about the same problem as report %(into)s, so we have merged them. "
+                    "You will hear about the progress of %(into)s."
+                )
+                % params
+            )
+        return (
+            _(
+                "Your report %(ref)s is about the same problem as report %(into)s, so we have merged them. "
+                "Your support now counts for %(into)s, and you will hear about its progress."
+            )
+            % params
+        )
     return event.message
 
 
@@ -149,12 +179,19 @@ def _auto_reply(category: Category, reference: str) -> str:
     return text.replace("{reference}", reference)
 
 
-def _email_body(report: Report, message: str, base_url: str) -> str:
+def _email_body(
+    report: Report, message: str, base_url: str, *, following: bool = False, unfollow_url: str = ""
+) -> str:
+    params = {"ref": report.reference, "status": report.get_status_display()}
     lines = [
-        _("The status of your report %(ref)s is now: %(status)s.")
-        % {"ref": report.reference, "status": report.get_status_display()}
+        _("The status of report %(ref)s, which you follow, is now: %(status)s.") % params
+        if following
+        else _("The status of your report %(ref)s is now: %(status)s.") % params
     ]
     if message:
         lines += ["", message]
-    lines += ["", _("Follow your report: %(url)s") % {"url": f"{base_url}/reports/{report.reference}/"}]
+    url = {"url": f"{base_url}/reports/{report.reference}/"}
+    lines += ["", (_("See the report: %(url)s") if following else _("Follow your report: %(url)s")) % url]
+    if unfollow_url:
+        lines += ["", _("To get no more e-mails about it: %(url)s") % {"url": unfollow_url}]
     return "\n".join(lines)

@@ -167,11 +167,12 @@ SCHEMAS: dict[str, Any] = {
     },
     "Support": {
         "type": "object",
-        "required": ["reference", "supported", "new", "support_count"],
+        "required": ["reference", "supported", "new", "following", "support_count"],
         "properties": {
             "reference": STRING,
             "supported": {"type": "boolean"},
             "new": {"type": "boolean"},
+            "following": {"type": "boolean", "description": "The e-mail address hears about its progress"},
             "support_count": {"type": "integer"},
         },
     },
@@ -324,7 +325,16 @@ PATHS: dict[str, Any] = {
             "requestBody": {
                 "content": {
                     "application/json": {
-                        "schema": {"type": "object", "properties": {"email": {"type": "string"}}}
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "email": {"type": "string", "description": "Private"},
+                                "follow": {
+                                    "type": "boolean",
+                                    "description": "E-mail this address about its progress",
+                                },
+                            },
+                        }
                     }
                 }
             },

@@ -275,8 +275,10 @@ def report_photo_process(*, photo_id: int) -> Photo | None:
     return photo
 
 
-def report_support(*, report: Report, supporter_key: str) -> bool:
-    """Add one supporter's 'me too' to an open public report; True if new, False if they had already."""
+def report_support(*, report: Report, supporter_key: str, follower: Reporter | None = None) -> bool:
+    """Add one supporter's 'me too' to an open public report; True if new, False if they had already.
+    With `follower` (an e-mail address or LINE user to reach), the supporter hears about the report's
+    progress like its reporter, also when they had supported it before."""
     if not report.is_public or not report.is_open:
         raise ServiceError(_("This report is closed, so it no longer takes support."))
     if not supporter_key:
@@ -284,12 +286,24 @@ def report_support(*, report: Report, supporter_key: str) -> bool:
             _("We could not tell who is supporting. Please allow cookies or give an e-mail address.")
         )
     with transaction.atomic():
-        _support, created = ReportSupport.objects.get_or_create(report=report, supporter_key=supporter_key)
+        contact = _reporter_for(report.municipality, follower)
+        support, created = ReportSupport.objects.get_or_create(
+            report=report, supporter_key=supporter_key, defaults={"follower": contact}
+        )
         if created:
             Report.objects.filter(pk=report.pk).update(support_count=F("support_count") + 1)
             ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.SUPPORTED)
+        elif contact is not None and support.follower_id != contact.pk:
+            support.follower = contact
+            support.save(update_fields=["follower"])
         report.refresh_from_db(fields=["support_count"])
     return created
+
+
+def report_unfollow(*, report: Report, follower_id: int) -> bool:
+    """Stop telling a supporter about the report's progress (their support still counts); False when they
+    were not following it."""
+    return bool(ReportSupport.objects.filter(report=report, follower_id=follower_id).update(follower=None))
 
 
 @transaction.atomic
@@ -416,15 +430,18 @@ def report_merge(*, report: Report, into: Report, actor: AbstractBaseUser | None
         raise ServiceError(
             _("A “%(status)s” report cannot be merged.") % {"status": Report.Status(report.status).label}
         )
-    keys = set(ReportSupport.objects.filter(report=report).values_list("supporter_key", flat=True))
-    keys.add(f"report:{report.pk}")
+    followers = dict(ReportSupport.objects.filter(report=report).values_list("supporter_key", "follower_id"))
+    keys = {*followers, f"report:{report.pk}"}
     existing = set(
         ReportSupport.objects.filter(report=into, supporter_key__in=keys).values_list(
             "supporter_key", flat=True
         )
     )
     ReportSupport.objects.bulk_create(
-        [ReportSupport(report=into, supporter_key=key) for key in keys - existing]
+        [
+            ReportSupport(report=into, supporter_key=key, follower_id=followers.get(key))
+            for key in keys - existing
+        ]
     )
     Report.objects.filter(pk=into.pk).update(support_count=ReportSupport.objects.filter(report=into).count())
     into.refresh_from_db(fields=["support_count"])

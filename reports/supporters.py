@@ -1,4 +1,5 @@
-"""Who is supporting a report, as a keyed hash: one support per e-mail address or per browser."""
+"""Who is supporting a report, as a keyed hash: one support per e-mail address or per browser; and the
+signed links with which a supporter who asked to hear back stops."""
 
 import hashlib
 import hmac
@@ -9,6 +10,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 COOKIE = "civic_supporter"
+UNFOLLOW_SALT = "reports.unfollow"
 COOKIE_SALT = "reports.supporter"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -51,3 +53,17 @@ def remember_browser(response: HttpResponse, token: str | None) -> None:
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
+
+
+def unfollow_token(report_id: int, follower_id: int) -> str:
+    """A signed token for the 'stop these e-mails' link a following supporter gets (no row to store)."""
+    return signing.dumps([report_id, follower_id], salt=UNFOLLOW_SALT, compress=True)
+
+
+def unfollow_reads(token: str) -> tuple[int, int] | None:
+    """The (report id, follower id) of an unfollow token, or None for a forged or mangled one."""
+    try:
+        report_id, follower_id = signing.loads(token, salt=UNFOLLOW_SALT)
+        return int(report_id), int(follower_id)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,8 +17,8 @@ from civic import ratelimit
 from civic.errors import ServiceError
 from civic.models import Municipality
 from reports import pending, presenters, supporters
-from reports.forms import ReportForm
-from reports.models import Category, PendingUpload, Report, ReportSupport
+from reports.forms import ReportForm, normalise
+from reports.models import Category, PendingUpload, Report, Reporter, ReportSupport
 from reports.photos import PhotoError, process_photo
 from reports.questions import questions
 from reports.selectors import (
@@ -25,7 +27,7 @@ from reports.selectors import (
     nearby_open_reports,
     report_public_get,
 )
-from reports.services import report_create, report_support
+from reports.services import report_create, report_support, report_unfollow
 from reports.uploads import max_photos
 
 RATE_SCOPE = "report-create"
@@ -342,10 +344,19 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_POST
 def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
+    """'Me too' from this browser; with an e-mail address, the supporter also hears about the progress."""
     report = public_report_or_404(request, reference)
+    email = normalise(request.POST.get("email", ""))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            messages.error(request, _("Enter an e-mail address like name@example.jp."))
+            return HttpResponseRedirect(presenters.report_url(report) + "#support-title")
     key, new_token = supporters.key_for_browser(request)
+    follower = Reporter(email=email, notify=Reporter.Notify.EMAIL) if email else None
     try:
-        created = report_support(report=report, supporter_key=key)
+        created = report_support(report=report, supporter_key=key, follower=follower)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -353,8 +364,28 @@ def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(
                 request, _("Thank you for your support. The city sees how many people it affects.")
             )
-        else:
+        elif not email:
             messages.info(request, _("You have already supported this report."))
+        if email:
+            messages.info(
+                request, _("We will e-mail you about its progress. Each e-mail has a link to stop.")
+            )
     response = HttpResponseRedirect(presenters.report_url(report))
     supporters.remember_browser(response, new_token)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def report_unfollow_web(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """The 'stop these e-mails' link: asks first (mail scanners open links), stops on the button."""
+    report = public_report_or_404(request, reference)
+    signed = supporters.unfollow_reads(token)
+    if signed is None or signed[0] != report.pk:
+        raise Http404
+    if request.method == "POST":
+        report_unfollow(report=report, follower_id=signed[1])
+        messages.success(
+            request, _("You will get no more e-mails about this report. Your support still counts.")
+        )
+        return HttpResponseRedirect(presenters.report_url(report))
+    return render(request, "reports/report_unfollow.html", {"report": report})

@@ -271,7 +271,13 @@ def test_support_once_per_browser_and_once_per_email(client, town):
     )
     url = f"/api/v1/reports/{report.reference}/support/"
     first = client.post(url, HTTP_HOST=town.host)
-    assert first.json() == {"reference": report.reference, "supported": True, "new": True, "support_count": 1}
+    assert first.json() == {
+        "reference": report.reference,
+        "supported": True,
+        "new": True,
+        "following": False,
+        "support_count": 1,
+    }
     again = client.post(url, HTTP_HOST=town.host)  # the signed cookie from the first answer is sent back
     assert again.json()["new"] is False
     assert again.json()["support_count"] == 1

@@ -1,0 +1,151 @@
+"""Supporters who leave an e-mail address hear about the report's progress, like its reporter, with a link to
+stop; by the page (no script needed) and by the API, through the real job worker."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from reports.models import Report, ReportSupport
+from reports.services import report_merge, report_transition
+from tests.line_support import run_worker
+from tests.reports.triage_support import make_report
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+UNFOLLOW = re.compile(r"https?://\S+(/reports/[^/\s]+/unfollow/[^/\s]+/)")
+
+
+def work() -> None:
+    run_worker()
+
+
+def mailed_to(address: str) -> list[mail.EmailMessage]:
+    return [m for m in mail.outbox if address in m.to]
+
+
+def progress(report: Report, message: str = "現地を確認します") -> None:
+    mail.outbox.clear()
+    status = Report.Status.ACKNOWLEDGED if report.status == Report.Status.NEW else Report.Status.IN_PROGRESS
+    report_transition(report=report, status=status, actor=None, message=message)
+    work()
+
+
+def test_a_supporter_with_an_address_hears_of_progress_and_can_stop_without_losing_the_support(client, town):
+    report = make_report(town)  # its reporter is hanako@example.jp
+    work()
+    response = client.post(
+        f"/reports/{report.reference}/support/", {"email": " Taro@Example.jp "}, HTTP_HOST=town.host
+    )
+    assert response.status_code == 302
+    support = ReportSupport.objects.get(report=report)
+    assert support.follower is not None and support.follower.email == "taro@example.jp"
+
+    progress(report)
+    to_supporter, to_reporter = mailed_to("taro@example.jp"), mailed_to("hanako@example.jp")
+    assert len(to_supporter) == 1 and len(to_reporter) == 1
+    assert report.reference in to_supporter[0].subject and "現地を確認します" in to_supporter[0].body
+    assert to_supporter[0].subject != to_reporter[0].subject  # "which you follow", not "your report"
+    assert UNFOLLOW.search(to_reporter[0].body) is None  # the reporter has no support to stop
+    link = UNFOLLOW.search(to_supporter[0].body)
+    assert link is not None
+
+    page = client.get(link.group(1), HTTP_HOST=town.host)  # a mail scanner opening the link stops nothing
+    assert page.status_code == 200 and b'method="post"' in page.content
+    assert ReportSupport.objects.get(pk=support.pk).follower_id == support.follower_id
+    stopped = client.post(link.group(1), HTTP_HOST=town.host)
+    assert stopped.status_code == 302
+    assert ReportSupport.objects.get(pk=support.pk).follower_id is None
+    report.refresh_from_db()
+    assert report.support_count == 1
+
+    progress(report, "作業を始めます")
+    assert mailed_to("taro@example.jp") == [] and len(mailed_to("hanako@example.jp")) == 1
+
+
+def test_the_reporter_supporting_their_own_report_is_told_once(client, town):
+    report = make_report(town)
+    work()
+    client.post(f"/reports/{report.reference}/support/", {"email": "hanako@example.jp"}, HTTP_HOST=town.host)
+    progress(report)
+    assert len(mailed_to("hanako@example.jp")) == 1
+
+
+def test_the_api_follows_with_an_address_and_an_earlier_supporter_can_ask_later(town):
+    report = make_report(town, contact=False)
+    url = f"/api/v1/reports/{report.reference}/support/"
+    app = Client()
+    first = app.post(url, {"email": "jiro@example.jp"}, HTTP_HOST=town.host)
+    assert (first.json()["new"], first.json()["following"]) == (True, False)
+    later = app.post(
+        url,
+        {"email": "jiro@example.jp", "follow": True},
+        content_type="application/json",
+        HTTP_HOST=town.host,
+    )
+    assert (later.json()["new"], later.json()["following"], later.json()["support_count"]) == (False, True, 1)
+    progress(report)
+    assert len(mailed_to("jiro@example.jp")) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "phrase"),
+    [
+        ({"follow": "true"}, "Give an e-mail address"),
+        ({"email": "not-an-address", "follow": "true"}, "name@example.jp"),
+    ],
+)
+def test_the_api_refuses_to_follow_without_a_good_address_and_adds_nothing(town, data, phrase):
+    report = make_report(town, contact=False)
+    response = Client().post(
+        f"/api/v1/reports/{report.reference}/support/", data, HTTP_HOST=town.host, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert phrase in response.json()["errors"]["email"][0]
+    assert not ReportSupport.objects.filter(report=report).exists()
+
+
+def test_a_bad_address_on_the_page_is_explained_and_adds_nothing(client, town):
+    report = make_report(town, contact=False)
+    response = client.post(
+        f"/reports/{report.reference}/support/",
+        {"email": "taro@"},
+        HTTP_HOST=town.host,
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert "name@example.jp" in response.content.decode()
+    assert not ReportSupport.objects.filter(report=report).exists()
+
+
+def test_a_forged_or_misplaced_unfollow_link_is_not_found(client, town):
+    report, other = make_report(town), make_report(town, dlng=-0.02)
+    work()
+    client.post(f"/reports/{report.reference}/support/", {"email": "taro@example.jp"}, HTTP_HOST=town.host)
+    progress(report)
+    path = UNFOLLOW.search(mailed_to("taro@example.jp")[0].body).group(1)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    for wrong in (
+        path.replace(token, token[:-2] + "xx"),
+        path.replace(report.reference, other.reference),
+    ):
+        assert client.post(wrong, HTTP_HOST=town.host).status_code == 404
+    assert ReportSupport.objects.get(report=report).follower is not None
+
+
+def test_a_following_supporter_of_a_merged_report_hears_of_the_merge_and_then_of_the_other_report(
+    client, town
+):
+    original, duplicate = make_report(town, contact=False), make_report(town, dlng=-0.0101, contact=False)
+    client.post(f"/reports/{duplicate.reference}/support/", {"email": "taro@example.jp"}, HTTP_HOST=town.host)
+    mail.outbox.clear()
+    report_merge(report=duplicate, into=original, actor=None)
+    work()
+    told = mailed_to("taro@example.jp")
+    assert len(told) == 1 and original.reference in told[0].body
+
+    progress(original, "作業を始めます")
+    told = mailed_to("taro@example.jp")
+    assert len(told) == 1 and original.reference in told[0].subject and "作業を始めます" in told[0].body
+    assert UNFOLLOW.search(told[0].body) is not None
