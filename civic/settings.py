@@ -238,6 +238,8 @@ REPORT_PHOTO_MAX_PIXELS = 40_000_000
 REPORT_PHOTOS_PER_REPORT = 5
 # Reports created per client IP address per municipality: (how many, per how many seconds).
 REPORT_RATE_LIMIT = (int(os.environ.get("CIVIC_REPORT_RATE_LIMIT", "10")), 3600)
+# Days a reporter's (or following supporter's) contact details are kept once nothing of theirs is open.
+REPORTER_RETENTION_DAYS = int(os.environ.get("CIVIC_REPORTER_RETENTION_DAYS", "365"))
 # Open311 service requests one API client may post (how many, per how many seconds); a client's own
 # "requests per hour" in the admin overrides the number.
 OPEN311_RATE_LIMIT = (int(os.environ.get("CIVIC_OPEN311_RATE_LIMIT", "120")), 3600)

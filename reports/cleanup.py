@@ -1,5 +1,7 @@
 """Delete what report intake leaves behind: expired Idempotency-Keys, photos kept for forms that were never
-sent, and original uploads that no photo points to (a crash between saving the file and committing its row).
+sent, and original uploads that no photo points to (a crash between saving the file and committing its row);
+and forget reporters' and following supporters' contact details once nothing of theirs has been open for the
+retention period (the reports stay, without them).
 
 Run it every hour or so (`python manage.py reports_cleanup`, from cron or a systemd timer beside the worker).
 """
@@ -11,10 +13,11 @@ from itertools import islice
 
 from django.conf import settings
 from django.core.files.storage import Storage
+from django.db.models import Q
 from django.utils import timezone
 
 from reports import pending
-from reports.models import IdempotencyKey, PendingUpload, Photo
+from reports.models import IdempotencyKey, PendingUpload, Photo, Report, Reporter, ReportSupport
 
 ORIGINALS = "reports/originals"
 PENDING = "reports/pending"
@@ -28,6 +31,7 @@ class CleanupResult:
     idempotency_keys: int
     pending_uploads: int
     orphan_originals: int
+    forgotten_reporters: int
 
 
 def idempotency_key_lifetime() -> timedelta:
@@ -35,8 +39,36 @@ def idempotency_key_lifetime() -> timedelta:
     return timedelta(hours=int(getattr(settings, "REPORT_IDEMPOTENCY_KEY_HOURS", 24)))
 
 
+def reporter_retention() -> timedelta:
+    """How long a reporter's contact details are kept after the last of their reports was closed."""
+    return timedelta(days=settings.REPORTER_RETENTION_DAYS)
+
+
+def reporters_forget(*, now: datetime) -> int:
+    """Delete the contact details (`Reporter` rows) of residents with no open report, no report changed
+    within the retention period, and no followed report that is open or recent; residents with an account
+    keep theirs. Their reports stay, anonymous. Returns how many were forgotten."""
+    cutoff = now - reporter_retention()
+    open_statuses = Report.OPEN_STATUSES
+    in_use = Report.objects.filter(
+        Q(status__in=open_statuses) | Q(updated_at__gte=cutoff) | Q(duplicate_of__status__in=open_statuses),
+        reporter__isnull=False,
+    ).values("reporter_id")
+    following = ReportSupport.objects.filter(
+        Q(report__status__in=open_statuses) | Q(created_at__gte=cutoff), follower__isnull=False
+    ).values("follower_id")
+    stale = (
+        Reporter.objects.filter(user__isnull=True, created_at__lt=cutoff)
+        .exclude(pk__in=in_use)
+        .exclude(pk__in=following)
+    )
+    _total, deleted = stale.delete()
+    return deleted.get(Reporter._meta.label, 0)
+
+
 def intake_cleanup(*, now: datetime | None = None) -> CleanupResult:
-    """Delete expired keys and kept photos, and original files with no photo row older than a day."""
+    """Delete expired keys and kept photos, original files with no photo row older than a day, and the
+    contact details kept past the retention period."""
     now = now or timezone.now()
     keys, _ = IdempotencyKey.objects.filter(created_at__lt=now - idempotency_key_lifetime()).delete()
     expired = list(PendingUpload.objects.filter(created_at__lt=now - pending.lifetime()))
@@ -45,6 +77,7 @@ def intake_cleanup(*, now: datetime | None = None) -> CleanupResult:
         idempotency_keys=keys,
         pending_uploads=len(expired),
         orphan_originals=_delete_orphan_originals(now - ORPHAN_AGE),
+        forgotten_reporters=reporters_forget(now=now),
     )
 
 

@@ -1,4 +1,5 @@
-"""The intake cleanup: expired Idempotency-Keys, kept photos and orphan originals go; the rest stays."""
+"""The intake cleanup: expired Idempotency-Keys, kept photos, orphan originals and contact details past their
+retention period go; the rest stays."""
 
 import io
 import os
@@ -11,8 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from reports.cleanup import intake_cleanup
-from reports.models import IdempotencyKey, PendingUpload, Photo
+from reports.models import IdempotencyKey, PendingUpload, Photo, Report, Reporter, ReportSupport
 from reports.services import PhotoUpload, report_create
+from tests.factories import UserFactory
 from tests.reports import images
 
 pytestmark = pytest.mark.django_db
@@ -78,4 +80,72 @@ def test_cleanup_deletes_only_what_expired(town, media, django_capture_on_commit
 def test_the_command_reports_what_it_deleted(town, media):
     out = io.StringIO()
     call_command("reports_cleanup", stdout=out)
-    assert out.getvalue().strip() == "idempotency keys: 0, kept photos: 0, orphan originals: 0"
+    assert out.getvalue().strip() == (
+        "idempotency keys: 0, kept photos: 0, orphan originals: 0, forgotten reporters: 0"
+    )
+
+
+def contact(town, email: str, *, days_ago: float) -> Reporter:
+    return Reporter.objects.create(
+        municipality=town.municipality,
+        email=email,
+        notify=Reporter.Notify.EMAIL,
+        created_at=timezone.now() - timedelta(days=days_ago),
+    )
+
+
+def filed(town, reporter: Reporter, *, status: str, days_ago: float) -> Report:
+    report = report_create(
+        municipality=town.municipality,
+        category=town.pothole,
+        description="穴",
+        point=town.point(),
+        reporter=reporter,
+    )
+    Report.objects.filter(pk=report.pk).update(
+        status=status, updated_at=timezone.now() - timedelta(days=days_ago)
+    )
+    return report
+
+
+def test_contact_details_are_forgotten_after_the_retention_period_and_the_reports_stay(town, settings):
+    settings.REPORTER_RETENTION_DAYS = 30
+    closed = Report.Status.CLOSED
+    gone = contact(town, "gone@example.jp", days_ago=400)
+    old_report = filed(town, gone, status=closed, days_ago=40)
+    still_open = contact(town, "open@example.jp", days_ago=400)
+    filed(town, still_open, status=Report.Status.IN_PROGRESS, days_ago=40)
+    recent = contact(town, "recent@example.jp", days_ago=400)
+    filed(town, recent, status=closed, days_ago=10)
+    merged = contact(town, "merged@example.jp", days_ago=400)
+    newcomer = contact(town, "o@example.jp", days_ago=1)
+    open_original = filed(town, newcomer, status=Report.Status.NEW, days_ago=1)
+    Report.objects.filter(pk=filed(town, merged, status=closed, days_ago=40).pk).update(
+        status=Report.Status.DUPLICATE, duplicate_of=open_original
+    )
+    follower = contact(town, "follows@example.jp", days_ago=400)
+    ReportSupport.objects.create(report=open_original, supporter_key="browser:x", follower=follower)
+    account = contact(town, "account@example.jp", days_ago=400)
+    account.user = UserFactory()
+    account.save()
+    filed(town, account, status=closed, days_ago=40)
+
+    assert intake_cleanup().forgotten_reporters == 1
+    assert not Reporter.objects.filter(pk=gone.pk).exists()
+    assert set(Reporter.objects.values_list("email", flat=True)) == {
+        "open@example.jp",
+        "recent@example.jp",
+        "merged@example.jp",
+        "o@example.jp",
+        "follows@example.jp",
+        "account@example.jp",
+    }
+    old_report.refresh_from_db()
+    assert old_report.reporter_id is None and old_report.status == closed  # the report stays, anonymous
+
+    Report.objects.filter(pk=open_original.pk).update(
+        status=closed, updated_at=timezone.now() - timedelta(days=40)
+    )
+    ReportSupport.objects.filter(follower=follower).update(created_at=timezone.now() - timedelta(days=40))
+    assert intake_cleanup().forgotten_reporters == 2  # merged@ and follows@; o@ gave theirs a day ago
+    assert Reporter.objects.filter(pk=newcomer.pk).exists()
