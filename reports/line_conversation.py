@@ -25,6 +25,7 @@ from civic.line.registry import IncomingEvent
 from civic.line.services import line_follower_set_language, line_reply
 from civic.tenancy import public_base_url
 from reports import line_messages as say
+from reports import supporters
 from reports.line_models import LineConversation
 from reports.line_services import (
     Answers,
@@ -37,11 +38,12 @@ from reports.models import Category, Report, Reporter
 from reports.photos import PhotoError
 from reports.selectors import (
     categories_for_reporting,
+    line_user_follows,
     nearby_open_reports,
     report_public_get,
     reports_of_line_user,
 )
-from reports.services import PhotoUpload, report_create, report_support
+from reports.services import PhotoUpload, report_create, report_support, report_unfollow
 from reports.uploads import check_photo, max_bytes, photo_error_message
 
 logger = logging.getLogger(__name__)
@@ -168,6 +170,8 @@ class Conversation:
         if key == "restart":
             self.reset()
             return self.go(Step.LOCATION)
+        if key in ("follow", "unfollow"):
+            return self.follow(value) if key == "follow" else self.unfollow(value)
         if key == "category" and step == Step.CATEGORY:
             if not value:
                 return self.go(Step.OTHER_CATEGORY)
@@ -255,17 +259,34 @@ class Conversation:
             report = report_public_get(municipality=self.town, reference=reference)
         except Report.DoesNotExist:
             return self.ask_again()
-        report_support(report=report, supporter_key=f"line:{self.follower.user_id}")
+        report_support(report=report, supporter_key=self.supporter_key)
         self.reset()
-        return [
-            say.text(
-                _("Thank you: your support was added to %(ref)s. %(url)s")
-                % {
-                    "ref": report.reference,
-                    "url": f"{public_base_url(self.town)}/reports/{report.reference}/",
-                }
+        return [say.supported(report, base_url=public_base_url(self.town))]
+
+    @property
+    def supporter_key(self) -> str:
+        return supporters.key_for_line_user(self.follower.user_id)
+
+    def follow(self, reference: str) -> list[Message]:
+        """Push this report's progress to the resident (who supported it)."""
+        try:
+            report = report_public_get(municipality=self.town, reference=reference)
+            report_support(
+                report=report,
+                supporter_key=self.supporter_key,
+                follower=Reporter(line_user_id=self.follower.user_id, notify=Reporter.Notify.LINE),
             )
-        ]
+        except (Report.DoesNotExist, ServiceError):
+            return [say.text(_("That report no longer takes support, so we cannot send its progress."))]
+        return [say.text(_("We will tell you here when %(ref)s changes.") % {"ref": report.reference})]
+
+    def unfollow(self, reference: str) -> list[Message]:
+        support = line_user_follows(
+            municipality=self.town, line_user_id=self.follower.user_id, reference=reference
+        )
+        if support is not None and support.follower_id is not None:
+            report_unfollow(report=support.report, follower_id=support.follower_id)
+        return [say.text(_("You will get no more updates about %(ref)s here.") % {"ref": reference[:20]})]
 
     def send(self) -> list[Message]:
         state = self.state

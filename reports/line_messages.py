@@ -166,6 +166,23 @@ def sent(report: Report, *, base_url: str) -> TextMessage:
     )
 
 
+def supported(report: Report, *, base_url: str) -> TextMessage:
+    """Thanks for a supporter, offering to hear about the report's progress here (each push counts against
+    the town's LINE allowance, so only on request)."""
+    return TextMessage(
+        text=_("Thank you: your support was added to %(ref)s. %(url)s")
+        % {"ref": report.reference, "url": f"{base_url}/reports/{report.reference}/"},
+        quick_reply=_quick(
+            PostbackAction(
+                label=_("Tell me its progress"),
+                data=f"follow={report.reference}",
+                display_text=_("Tell me its progress"),
+            ),
+            start_action(),
+        ),
+    )
+
+
 def status_update(report: Report, *, message: str, base_url: str, following: bool = False) -> FlexMessage:
     url = f"{base_url}/reports/{report.reference}/"
     rows = [
@@ -184,7 +201,23 @@ def status_update(report: Report, *, message: str, base_url: str, following: boo
         contents=FlexBubble(
             body=FlexBox(layout="vertical", contents=rows),
             footer=FlexBox(
-                layout="vertical", contents=[FlexButton(action=URIAction(label=_("Open"), uri=url))]
+                layout="vertical",
+                contents=[
+                    FlexButton(action=URIAction(label=_("Open"), uri=url)),
+                    *(
+                        [
+                            FlexButton(
+                                action=PostbackAction(
+                                    label=_("Stop these updates"),
+                                    data=f"unfollow={report.reference}",
+                                    display_text=_("Stop these updates"),
+                                )
+                            )
+                        ]
+                        if following
+                        else []
+                    ),
+                ],
             ),
         ),
     )

@@ -8,7 +8,7 @@ from django.contrib.gis.measure import D
 from django.db.models import Prefetch, QuerySet
 
 from civic.models import Municipality
-from reports.models import Category, IdempotencyKey, Photo, Report, ReportEvent
+from reports.models import Category, IdempotencyKey, Photo, Report, ReportEvent, ReportSupport
 
 # Columns a public page or API may read; reporter fields and the typed address are left out of the query.
 PUBLIC_REPORT_FIELDS = (
@@ -117,6 +117,21 @@ def reports_of_line_user(
         Report.objects.filter(municipality=municipality, reporter__line_user_id=line_user_id)
         .select_related("category")
         .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def line_user_follows(
+    *, municipality: Municipality, line_user_id: str, reference: str
+) -> ReportSupport | None:
+    """The LINE user's support of the report, if they asked to hear its progress; else None."""
+    return (
+        ReportSupport.objects.filter(
+            report__municipality=municipality,
+            report__reference=reference.strip().upper(),
+            follower__line_user_id=line_user_id,
+        )
+        .select_related("report")
+        .first()
     )
 
 

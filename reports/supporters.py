@@ -24,6 +24,10 @@ def key_for_email(email: str) -> str:
     return _keyed("email", email.strip().lower())
 
 
+def key_for_line_user(user_id: str) -> str:
+    return _keyed("line", user_id.strip())
+
+
 def browser_token(request: HttpRequest) -> str | None:
     """The browser's signed supporter token, or None when it has none (or a forged one)."""
     try:

@@ -149,3 +149,22 @@ def test_a_following_supporter_of_a_merged_report_hears_of_the_merge_and_then_of
     told = mailed_to("taro@example.jp")
     assert len(told) == 1 and original.reference in told[0].subject and "作業を始めます" in told[0].body
     assert UNFOLLOW.search(told[0].body) is not None
+
+
+def test_the_migration_hashes_line_supporters_plain_keys_as_the_conversation_now_does(town):
+    import importlib
+
+    from django.apps import apps
+
+    from reports import supporters
+
+    migration = importlib.import_module("reports.migrations.0009_support_follower")
+    report = make_report(town, contact=False)
+    user_id = "U" + "0123456789abcdef" * 2
+    ReportSupport.objects.create(report=report, supporter_key=f"line:{user_id}")
+    ReportSupport.objects.create(report=report, supporter_key="browser:kept")
+    migration.hash_line_keys(apps, None)
+    assert set(ReportSupport.objects.values_list("supporter_key", flat=True)) == {
+        supporters.key_for_line_user(user_id),
+        "browser:kept",
+    }

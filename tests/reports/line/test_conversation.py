@@ -10,7 +10,7 @@ from civic.line.models import LineEvent
 from civic.line.services import line_channel_set
 from civic.line.simulator import make_event, running
 from reports.line_models import LineConversation
-from reports.models import Report
+from reports.models import Report, ReportSupport
 from reports.services import report_create, report_transition
 from tests.line_support import run_worker, signature
 from tests.reports import images
@@ -179,6 +179,44 @@ def test_a_nearby_open_report_is_offered_for_support(line, town):
     existing.refresh_from_db()
     assert existing.support_count == 1
     assert Report.objects.count() == 1
+    assert USER not in ReportSupport.objects.get().supporter_key  # a keyed hash, like every supporter's
+
+
+def pushes(line) -> list[str]:
+    return [
+        json.dumps(i["messages"], ensure_ascii=False)
+        for i in line.simulator.state.sent
+        if i["kind"] == "push"
+    ]
+
+
+def test_a_supporter_asks_for_pushes_of_the_progress_and_stops_them_from_the_push(line, town):
+    existing = report_create(
+        municipality=town.municipality, category=town.pothole, description="穴", point=town.point(0, 0)
+    )
+    line.text("通報")
+    line.location(*INSIDE)
+    line.postback("category=pothole")
+    answer = line.postback(f"support={existing.reference}")
+    offered = [i["action"].get("data") for m in answer for i in m.get("quickReply", {}).get("items", [])]
+    assert f"follow={existing.reference}" in offered
+    line.postback(f"follow={existing.reference}")
+    assert ReportSupport.objects.get().follower.line_user_id == USER
+    assert Report.objects.get(pk=existing.pk).support_count == 1  # asking to hear back is no second support
+
+    report_transition(report=existing, status=Report.Status.ACKNOWLEDGED, actor=None, message="確認しました")
+    run_worker()
+    run_worker()  # the notice task enqueues the push task
+    told = pushes(line)
+    assert len(told) == 1 and "確認しました" in told[0] and f"unfollow={existing.reference}" in told[0]
+
+    line.postback(f"unfollow={existing.reference}")
+    assert ReportSupport.objects.get().follower is None
+    report_transition(report=existing, status=Report.Status.IN_PROGRESS, actor=None, message="作業中です")
+    run_worker()
+    run_worker()
+    assert len(pushes(line)) == 1
+    assert Report.objects.get(pk=existing.pk).support_count == 1
 
 
 def test_the_same_event_three_times_answers_once(line):
