@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civic.models import Bilingual, Department, Municipality
 
@@ -387,7 +388,7 @@ class Photo(models.Model):
     )
     error_code = models.CharField(_("error"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
-    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    processed_at = models.DateTimeField(pgettext_lazy("photo", "processed"), null=True, blank=True)
 
     # Private: the upload as sent (with its EXIF), its file name, and where and when it was taken.
     original = models.FileField(_("original"), storage=private_storage, upload_to="reports/originals/%Y/%m/")
