@@ -1,4 +1,5 @@
-"""The data migrations' shared permission grant: groups get every action on the models, and lose them again."""
+"""The data migrations' shared permission grant: groups get every action on the models, and lose them
+again."""
 
 import pytest
 from django.apps import apps
