@@ -27,11 +27,17 @@ function column(status) {
   return board.querySelector(`.triage-cards[data-status="${status}"]`);
 }
 
-function recount() {
-  board.querySelectorAll(".triage-cards").forEach((list) => {
-    const count = board.querySelector(`[data-count="${list.dataset.status}"]`);
-    if (count) count.textContent = String(list.querySelectorAll(".triage-card").length);
-  });
+// A column's count is of all its reports (not only the cards loaded), so changes move it by one.
+function shift(status, delta) {
+  const count = board.querySelector(`[data-count="${status}"]`);
+  if (count) count.textContent = String(Math.max(0, Number(count.textContent) + delta));
+}
+
+function removeCard(element) {
+  if (!element) return;
+  const from = element.closest(".triage-cards")?.dataset.status;
+  element.remove();
+  if (from) shift(from, -1);
 }
 
 function escapeText(text) {
@@ -45,6 +51,11 @@ function applyCard(card) {
   let element = document.getElementById(`card-${card.id}`);
   const target = column(card.status);
   if (!element && !target) return;
+  if (!target) {
+    removeCard(element);
+    return;
+  }
+  const from = element?.closest(".triage-cards")?.dataset.status;
   if (!element) {
     element = document.createElement("li");
     element.className = "triage-card";
@@ -64,12 +75,11 @@ function applyCard(card) {
   if (ref && !ref.textContent.trim()) ref.textContent = card.reference;
   const meta = element.querySelector(".triage-live-meta");
   if (meta) meta.textContent = [card.area, card.priority_label, card.assignee].filter(Boolean).join(" · ");
-  if (!target) {
-    element.remove();
-  } else if (element.parentElement !== target) {
-    target.prepend(element);
+  if (element.parentElement !== target) target.prepend(element);
+  if (from !== card.status) {
+    if (from) shift(from, -1);
+    shift(card.status, 1);
   }
-  recount();
 }
 
 async function move(id, status, version) {
@@ -98,12 +108,13 @@ if (board && board.dataset.mayWork) {
         if (from === to) return;
         const snapBack = (message) => {
           event.from.insertBefore(card, event.from.children[event.oldIndex] || null);
-          recount();
           say(message, "error");
         };
         try {
           const answer = await move(card.dataset.id, to, card.dataset.version);
           if (answer.ok) {
+            shift(from, -1);
+            shift(to, 1);
             applyCard(answer.card);
             say(format(pageData.strings.moved, {
               reference: answer.card.reference,
@@ -121,6 +132,43 @@ if (board && board.dataset.mayWork) {
   });
 }
 
+// "Show more": a column's next cards after the last one loaded from the server (not the last in the list,
+// which may be a card dragged in), without a reload; focus goes to the first new card for keyboard users.
+async function showMore(button) {
+  const list = document.getElementById(button.getAttribute("aria-controls"));
+  const url = new URL(button.dataset.more, location.href);
+  url.searchParams.set("after", button.dataset.after);
+  button.disabled = true;
+  try {
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok) throw new Error(String(response.status));
+    const answer = await response.json();
+    const template = document.createElement("template");
+    template.innerHTML = answer.html; // the server's escaped cards
+    // A card that arrived live, or was dragged here, is already on the board.
+    const added = [...template.content.children].filter((item) => !document.getElementById(item.id));
+    list.append(...added);
+    if (answer.cards.length) button.dataset.after = answer.cards[answer.cards.length - 1].id;
+    button.hidden = !answer.more;
+    say(format(pageData.strings.shown_more, {
+      count: added.length,
+      status: pageData.statuses[list.dataset.status] || list.dataset.status,
+    }));
+    // Keyboard users go on from the first new card (or the last card, when the button has gone).
+    const next = added[0] || (button.hidden ? list.lastElementChild : null);
+    next?.querySelector(".triage-ref")?.focus();
+  } catch {
+    say(pageData.strings.more_failed, "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+document.querySelectorAll("[data-more]").forEach((button) => {
+  button.hidden = false;
+  button.addEventListener("click", () => showMore(button));
+});
+
 // A small reconnecting WebSocket client; on reconnect the page reloads its cards so nothing is missed.
 function connect(attempt = 0) {
   if (!live || !live.dataset.socket) return;
@@ -135,7 +183,7 @@ function connect(attempt = 0) {
   socket.addEventListener("message", (message) => {
     const data = JSON.parse(message.data);
     if (data.type === "card") applyCard(data.card);
-    else if (data.type === "hidden") document.getElementById(`card-${data.id}`)?.remove();
+    else if (data.type === "hidden") removeCard(document.getElementById(`card-${data.id}`));
   });
   socket.addEventListener("close", () => {
     live.dataset.state = "offline";

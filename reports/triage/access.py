@@ -6,15 +6,26 @@ work reports. Reporter contact is shown to those who work the report. Superusers
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
 from civic.models import Municipality, StaffMembership
 from civic.roles import Role
 from reports.models import Report
 
 BOARD_ROLES = (Role.SITE_ADMIN, Role.SUPERVISOR, Role.DEPARTMENT_STAFF)
+
+
+class Scoped(Protocol):
+    """A report, or a card of one: where it belongs."""
+
+    @property
+    def municipality_id(self) -> int: ...
+
+    @property
+    def department_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +65,7 @@ class TriageAccess:
     def reports(self) -> QuerySet[Report]:
         return Report.objects.filter(self.scope())
 
-    def sees(self, report: Report) -> bool:
+    def sees(self, report: Scoped) -> bool:
         if report.municipality_id != self.municipality.pk:
             return False
         return self.whole_town or report.department_id == self.department_id
@@ -100,3 +111,26 @@ def board_municipality(
     if current_pk is not None and towns.filter(pk=current_pk).exists():
         return current
     return towns.order_by("slug").first()
+
+
+def board_access(
+    user: User | AnonymousUser, *, slug: str = "", current: Municipality | None = None
+) -> TriageAccess | None:
+    """`triage_access` to the town that `board_municipality` picks, in one query: every board view asks."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return triage_access(user, board_municipality(user, slug=slug, current=current))
+    memberships = StaffMembership.objects.filter(user=user, role__in=BOARD_ROLES)
+    if slug:
+        memberships = memberships.filter(municipality__slug=slug)
+    else:
+        current_pk = getattr(current, "pk", None)  # the request's town is a lazy object, maybe of None
+        memberships = memberships.order_by(
+            Case(When(municipality_id=current_pk, then=Value(0)), default=Value(1)), "municipality__slug"
+        )
+    membership = memberships.select_related("municipality").first()
+    if membership is None:
+        return None
+    department_id = membership.department_id if membership.role == Role.DEPARTMENT_STAFF else None
+    return TriageAccess(user.pk, membership.municipality, membership.role, department_id)

@@ -1,16 +1,18 @@
 """Read queries of the triage board and dashboard, scoped by `TriageAccess`; every figure is computed in SQL.
 
 The board answers in a constant number of queries whatever the number of reports: one for the cards of all
-columns (each column's first N by its own index-ordered LIMIT, joined with UNION ALL), one for the column
-counts, and one each for the filter choices.
+columns (each column's first N by its own index-ordered LIMIT, a LATERAL join over the columns), one for the
+column counts, and one for all the filter choices.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -29,11 +31,12 @@ from django.db.models import (
 )
 from django.db.models.aggregates import Aggregate
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Extract, TruncWeek
+from django.db.models.functions import Extract, Now, TruncWeek
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import get_language
 
-from civic.models import Department
+from civic.models import Department, StaffMembership
 from reports.models import Area, Category, Photo, Priority, Report, ReportEvent
 from reports.triage.access import TriageAccess
 from reports.triage_models import ResponseTemplate, SavedFilter
@@ -64,38 +67,38 @@ class SLA:
 # `report_board_order` (municipality, status, priority_rank, created_at, id) serves it directly.
 BOARD_ORDER = ("-priority_rank", "-created_at", "-id")
 
-CARD_FIELDS = (
+# What a card shows, in the order of `Card`'s raw row: no reporter data, no description, no area boundary.
+CARD_COLUMNS = (
     "id",
     "municipality_id",
     "reference",
     "title",
     "status",
     "priority",
-    "priority_rank",
     "source",
     "created_at",
-    "acknowledged_at",
     "version",
     "department_id",
     "assignee_id",
-    "category__id",
     "category__name_ja",
     "category__name_en",
     "category__icon",
-    "category__target_hours",
-    "area__id",
     "area__name_ja",
     "area__name_en",
-    "assignee__id",
     "assignee__username",
     "assignee__first_name",
     "assignee__last_name",
+    "sla_state",
+    "thumb",
 )
 
 
-def with_sla(reports: QuerySet[Report], now: datetime | None = None) -> QuerySet[Report]:
-    """Annotate `sla_deadline` and `sla_state` (see `SLA`); the clock stops at acknowledgement."""
-    now = now or timezone.now()
+def with_sla(reports: QuerySet[Report], now: datetime | Now | None = None) -> QuerySet[Report]:
+    """Annotate `sla_deadline` and `sla_state` (see `SLA`); the clock stops at acknowledgement.
+
+    `now` is a time, or `Now()` for the database's clock; by default this process's clock."""
+    if now is None:
+        now = timezone.now()
     hours = F("category__target_hours")
     return reports.annotate(
         sla_deadline=ExpressionWrapper(
@@ -220,11 +223,109 @@ def _thumbnail() -> Subquery:
     return Subquery(photos.values("thumb")[:1])
 
 
-def card_queryset(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """Only what a card shows: no reporter data, no description, no area boundary."""
-    return (
-        reports.select_related("category", "area", "assignee").only(*CARD_FIELDS).annotate(thumb=_thumbnail())
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A card of the board, with its names in the active language: never reporter data."""
+
+    pk: int
+    municipality_id: int
+    reference: str
+    title: str  # the report's title, else its category's name
+    status: str
+    priority: str
+    source: str
+    created_at: datetime
+    version: int
+    department_id: int | None
+    assignee_id: int | None
+    category_name: str
+    category_icon: str
+    area: str  # "" without an area
+    assignee_username: str  # "" when unassigned
+    assignee_name: str
+    sla_state: str
+    thumb: str  # the first visible photo's thumbnail (a storage name), or ""
+
+
+@cache
+def _cards_sql() -> tuple[str, tuple[Any, ...]]:
+    """The cards of the report ids in `board_ids` (a CTE that the caller puts first), ordered as on the board.
+
+    Compiled by the ORM once per process: it has no parameter that changes (the SLA clock is the database's,
+    `Now()`), and compiling it costs more than running it.
+    """
+    ids = RawSQL("SELECT id FROM board_ids", ())
+    cards = (
+        with_sla(Report.objects.filter(pk__in=ids), Now())
+        .annotate(thumb=_thumbnail())
+        .values_list(*CARD_COLUMNS)
+        .order_by("status", *BOARD_ORDER)
     )
+    sql, params = cards.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _cards(ids_sql: str, ids_params: Sequence[Any]) -> list[Card]:
+    """The cards of the report ids that `ids_sql` selects (as `id`): one query."""
+    sql, params = _cards_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH board_ids AS ({ids_sql}) {sql}", (*ids_params, *params))
+        rows = cursor.fetchall()
+    english = (get_language() or "ja").startswith("en")
+    return [
+        Card(
+            pk=pk,
+            municipality_id=town,
+            reference=reference,
+            title=title or _local(category_ja, category_en, english),
+            status=status,
+            priority=priority,
+            source=source,
+            created_at=created_at,
+            version=version,
+            department_id=department_id,
+            assignee_id=assignee_id,
+            category_name=_local(category_ja, category_en, english),
+            category_icon=icon,
+            area=_local(area_ja, area_en, english) if area_ja is not None else "",
+            assignee_username=username or "",
+            assignee_name=_person(username, first_name, last_name) if username is not None else "",
+            sla_state=sla_state,
+            thumb=thumb or "",
+        )
+        for (
+            pk,
+            town,
+            reference,
+            title,
+            status,
+            priority,
+            source,
+            created_at,
+            version,
+            department_id,
+            assignee_id,
+            category_ja,
+            category_en,
+            icon,
+            area_ja,
+            area_en,
+            username,
+            first_name,
+            last_name,
+            sla_state,
+            thumb,
+        ) in rows
+    ]
+
+
+def _local(name_ja: str, name_en: str, english: bool) -> str:
+    """A bilingual name in the active language, as `civic.models.Bilingual.name` chooses it."""
+    return name_en if english and name_en else name_ja
+
+
+def _person(username: str, first_name: str, last_name: str) -> str:
+    return f"{last_name} {first_name}".strip() or username
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,36 +333,74 @@ class Column:
     status: str
     label: str
     count: int
-    cards: list[Report]
+    cards: list[Card]
 
 
 def board_columns(
-    access: TriageAccess, filters: BoardFilters, *, per_column: int = PER_COLUMN, now: datetime | None = None
+    access: TriageAccess, filters: BoardFilters, *, per_column: int = PER_COLUMN
 ) -> list[Column]:
     """The board's columns with their first `per_column` cards (urgent and newest first): two queries.
 
-    Each column's first cards come from its own `ORDER BY … LIMIT`, read off the `report_board_order` index;
-    the columns are joined with UNION ALL inside the cards query. The counts group the same filtered rows.
+    Each column's first cards come from its own `ORDER BY … LIMIT`, read off the `report_board_order` index:
+    the filtered column query is compiled once, and a LATERAL join over the columns gives it each status.
+    The counts group the same filtered rows.
     """
     statuses = BOARD_COLUMNS + (FOLDED if filters.show_folded else ())
-    reports = filtered_reports(access, filters, now=now, sla=False)
-    counts = dict(
-        reports.filter(status__in=statuses).order_by().values_list("status").annotate(n=Count("id"))
+    reports = filtered_reports(access, filters, sla=False)
+    # COUNT(*), not COUNT(id): the narrowest index on (municipality, status) answers it alone.
+    counts = dict(reports.filter(status__in=statuses).order_by().values_list("status").annotate(n=Count("*")))
+    column = RawSQL("board_column.status", ())
+    firsts = reports.filter(status=column).order_by(*BOARD_ORDER).values_list("pk")[:per_column]
+    firsts_sql, firsts_params = firsts.query.sql_with_params()
+    ids = (
+        "SELECT firsts.pk AS id FROM unnest(%s::text[]) AS board_column(status) "  # noqa: S608 - the ORM's SQL
+        f"CROSS JOIN LATERAL ({firsts_sql}) AS firsts"
     )
-    firsts = [
-        reports.filter(status=status).order_by(*BOARD_ORDER).values_list("pk", flat=True)[:per_column]
-        for status in statuses
-    ]
-    cards = with_sla(
-        card_queryset(Report.objects.filter(pk__in=firsts[0].union(*firsts[1:], all=True))), now
-    ).order_by("status", *BOARD_ORDER)
-    by_status: dict[str, list[Report]] = {status: [] for status in statuses}
-    for report in cards:
-        by_status[report.status].append(report)
+    by_status: dict[str, list[Card]] = {status: [] for status in statuses}
+    for card in _cards(ids, ([str(s) for s in statuses], *firsts_params)):
+        by_status[card.status].append(card)
     labels = dict(Report.Status.choices)
     return [
         Column(status=s, label=str(labels[s]), count=counts.get(s, 0), cards=by_status[s]) for s in statuses
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class MoreCards:
+    cards: list[Card]
+    more: bool  # whether the column has cards after these
+
+
+def column_cards(
+    access: TriageAccess,
+    filters: BoardFilters,
+    status: str,
+    *,
+    after: int | None,
+    per_column: int = PER_COLUMN,
+) -> MoreCards:
+    """A column's next `per_column` cards after the card `after` in the board's order ("show more"; from the
+    start without): keyed by that card's place rather than by an offset, so cards moved meanwhile shift
+    nothing. Two queries."""
+    reports = filtered_reports(access, filters, sla=False).filter(status=status)
+    anchor = (
+        access.reports().filter(pk=after).values_list("priority_rank", "created_at").first()
+        if after is not None
+        else None
+    )
+    if anchor is not None:
+        rank, created = anchor
+        reports = reports.filter(
+            Q(priority_rank__lt=rank)
+            | Q(priority_rank=rank, created_at__lt=created)
+            | Q(priority_rank=rank, created_at=created, pk__lt=after)
+        )
+    # One more than asked for tells whether there are more.
+    page_sql, params = (
+        reports.order_by(*BOARD_ORDER).values_list("pk")[: per_column + 1].query.sql_with_params()
+    )
+    cards = _cards(f"SELECT page.pk AS id FROM ({page_sql}) AS page", params)  # noqa: S608 - the ORM's SQL
+    return MoreCards(cards=cards[:per_column], more=len(cards) > per_column)
 
 
 MAP_CAP = 500
@@ -328,68 +467,119 @@ def map_pins(
     return {"total": total, "pins": [], "clusters": clusters}
 
 
-def board_card(report_id: int, *, now: datetime | None = None) -> Report | None:
-    """One card, for a broadcast: the same fields and annotations as on the board."""
-    return card_queryset(with_sla(Report.objects.filter(pk=report_id), now)).first()
+def board_card(report_id: int) -> Card | None:
+    """One card, for a broadcast or an action's answer: the same fields as on the board."""
+    cards = _cards("SELECT %s::bigint AS id", (report_id,))
+    return cards[0] if cards else None
 
 
-def person_name(user: Any) -> str:
-    if user is None:
-        return ""
-    full = f"{user.last_name} {user.first_name}".strip()
-    return full or user.username
+def priority_labels() -> dict[str, str]:
+    """The priorities' labels in the active language."""
+    return _priority_labels(get_language() or "")
 
 
-def card_json(report: Report) -> dict[str, Any]:
+@cache
+def _priority_labels(language: str) -> dict[str, str]:
+    # Translations are read once per process, so their words per language can be kept as long.
+    return {value: str(label) for value, label in Priority.choices}
+
+
+def card_json(card: Card) -> dict[str, Any]:
     """A card as the board's script and the live updates carry it: never reporter data."""
     from django.core.files.storage import default_storage
 
-    thumb = getattr(report, "thumb", "") or ""
     return {
-        "id": report.pk,
-        "reference": report.reference,
-        "title": report.title or report.category.name,
-        "status": report.status,
-        "priority": report.priority,
-        "priority_label": str(Priority(report.priority).label),
-        "category": {"name": report.category.name, "icon": report.category.icon},
-        "area": report.area.name if report.area_id and report.area else "",
-        "department_id": report.department_id,
-        "assignee": person_name(report.assignee) if report.assignee_id else "",
-        "assignee_id": report.assignee_id,
-        "source": report.source,
-        "created_at": report.created_at.isoformat(),
-        "sla": getattr(report, "sla_state", SLA.NONE),
-        "version": report.version,
-        "thumb": default_storage.url(thumb) if thumb else "",
+        "id": card.pk,
+        "reference": card.reference,
+        "title": card.title,
+        "status": card.status,
+        "priority": card.priority,
+        "priority_label": priority_labels().get(card.priority, card.priority),
+        "category": {"name": card.category_name, "icon": card.category_icon},
+        "area": card.area,
+        "department_id": card.department_id,
+        "assignee": card.assignee_name,
+        "assignee_id": card.assignee_id,
+        "source": card.source,
+        "created_at": card.created_at.isoformat(),
+        "sla": card.sla_state,
+        "version": card.version,
+        "thumb": default_storage.url(card.thumb) if card.thumb else "",
     }
 
 
 @dataclass(frozen=True, slots=True)
+class Choice:
+    """An option of the board's filter form; a saved filter's `query` is its query string."""
+
+    pk: int
+    name: str
+    query: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class FilterChoices:
-    categories: list[Category]
-    departments: list[Department]
-    areas: list[Area]
-    assignees: list[Any]
-    saved: list[SavedFilter]
+    categories: list[Choice]
+    departments: list[Choice]
+    areas: list[Choice]
+    assignees: list[Choice]  # by user name
+    saved: list[Choice]  # this person's saved filters
+
+
+# Every option of the filter form in one query, read afresh on each page (so never stale, whichever process
+# serves it): the town's categories, departments and areas, its active staff (department staff see their own
+# department's), and the person's saved filters, each list in its models' order.
+FILTER_CHOICES_SQL = f"""
+SELECT kind, id, name_ja, name_en FROM (
+    SELECT 'categories' AS kind, id, name_ja, name_en,
+        row_number() OVER (ORDER BY sort_order, code) AS position
+    FROM {Category._meta.db_table} WHERE municipality_id = %(town)s
+  UNION ALL
+    SELECT 'departments', id, name_ja, name_en, row_number() OVER (ORDER BY code)
+    FROM {Department._meta.db_table}
+    WHERE municipality_id = %(town)s AND (%(department)s::bigint IS NULL OR id = %(department)s::bigint)
+  UNION ALL
+    SELECT 'areas', id, name_ja, name_en, row_number() OVER (ORDER BY code)
+    FROM {Area._meta.db_table} WHERE municipality_id = %(town)s
+  UNION ALL
+    SELECT 'assignees', u.id, u.username, '', row_number() OVER (ORDER BY u.username)
+    FROM {StaffMembership._meta.db_table} m JOIN {get_user_model()._meta.db_table} u ON u.id = m.user_id
+    WHERE m.municipality_id = %(town)s AND u.is_active
+      AND (%(department)s::bigint IS NULL OR m.department_id = %(department)s::bigint)
+  UNION ALL
+    SELECT 'saved', id, name, query, row_number() OVER (ORDER BY name)
+    FROM {SavedFilter._meta.db_table} WHERE user_id = %(user)s AND municipality_id = %(town)s
+) AS choices
+ORDER BY kind, position
+"""  # noqa: S608 - table names of our own models
 
 
 def filter_choices(access: TriageAccess) -> FilterChoices:
-    """The options of the board's filter form: one query each."""
-    town = access.municipality
-    departments = Department.objects.filter(municipality=town)
-    if not access.whole_town:
-        departments = departments.filter(Q(pk=access.department_id))
-    staff = get_user_model().objects.filter(memberships__municipality=town, is_active=True)
-    if not access.whole_town:
-        staff = staff.filter(Q(memberships__department_id=access.department_id))
-    return FilterChoices(
-        categories=list(Category.objects.filter(municipality=town).only("id", "name_ja", "name_en")),
-        departments=list(departments.only("id", "name_ja", "name_en")),
-        areas=list(Area.objects.filter(municipality=town).only("id", "name_ja", "name_en")),
-        assignees=list(staff.only("id", "username", "first_name", "last_name").order_by("username")),
-        saved=list(SavedFilter.objects.filter(user_id=access.user_id, municipality=town)),
-    )
+    """The options of the board's filter form: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FILTER_CHOICES_SQL,
+            {
+                "town": access.municipality.pk,
+                "department": None if access.whole_town else access.department_id,
+                "user": access.user_id,
+            },
+        )
+        rows = cursor.fetchall()
+    english = (get_language() or "ja").startswith("en")
+    lists: dict[str, list[Choice]] = {
+        "categories": [],
+        "departments": [],
+        "areas": [],
+        "assignees": [],
+        "saved": [],
+    }
+    for kind, pk, first, second in rows:
+        if kind == "saved":
+            lists[kind].append(Choice(pk, first, second))
+        else:
+            lists[kind].append(Choice(pk, _local(first, second, english)))
+    return FilterChoices(**lists)
 
 
 def report_for_staff(access: TriageAccess, report_id: int) -> Report:

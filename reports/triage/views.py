@@ -34,15 +34,18 @@ from civic.models import Department
 from reports import services as report_services
 from reports.models import Category, Photo, Priority, Report
 from reports.triage import services
-from reports.triage.access import TriageAccess, board_municipality, triage_access
-from reports.triage.cards import CardContext, card_html, detail_base
+from reports.triage.access import TriageAccess, board_access
+from reports.triage.cards import CardContext, cards_html, detail_base
 from reports.triage.selectors import (
+    BOARD_COLUMNS,
+    FOLDED,
     SLA,
     BoardFilters,
     audit_events,
     board_card,
     board_columns,
     card_json,
+    column_cards,
     dashboard_data,
     filter_choices,
     filtered_reports,
@@ -60,12 +63,11 @@ def board_view(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse | StreamingHttpResponse:
-        town = board_municipality(
+        access = board_access(
             request.user,
             slug=str(request.GET.get("town", "") or request.POST.get("town", "")),
             current=getattr(request, "municipality", None),
         )
-        access = triage_access(request.user, town)
         if access is None:
             raise PermissionDenied
         return view(request, access, *args, **kwargs)
@@ -107,7 +109,7 @@ def board(request: HttpRequest, access: TriageAccess) -> HttpResponse:
             "access": access,
             "town": access.municipality,
             "columns": columns,
-            "rendered_columns": [(c, [card_html(card, card_context) for card in c.cards]) for c in columns],
+            "rendered_columns": [(c, cards_html(c.cards, card_context)) for c in columns],
             "filters": filters,
             "choices": filter_choices(access),
             "priorities": Priority.choices,
@@ -124,9 +126,35 @@ def board(request: HttpRequest, access: TriageAccess) -> HttpResponse:
                 "strings": {
                     "moved": _("%(reference)s is now “%(status)s”."),
                     "failed": _("The change could not be saved. Please reload the page and try again."),
+                    "shown_more": _("%(count)s more reports shown in “%(status)s”."),
+                    "more_failed": _("More reports could not be loaded. Please try again."),
                 },
             },
         },
+    )
+
+
+@require_GET
+@board_view
+def column(request: HttpRequest, access: TriageAccess, status: str) -> HttpResponse:
+    """A column's next cards after the card `after` ("show more"; its first without), as the board's HTML
+    and card data."""
+    if status not in BOARD_COLUMNS + FOLDED:
+        raise Http404
+    after = str(request.GET.get("after", "") or "")
+    filters = BoardFilters.from_query(request.GET)
+    found = column_cards(access, filters, status, after=int(after) if after.isdigit() else None)
+    card_context = CardContext.make(
+        town_slug=access.municipality.slug, may_work=access.may_work, sla_labels=dict(_sla_labels())
+    )
+    return JsonResponse(
+        {
+            "ok": True,
+            "html": cards_html(found.cards, card_context),
+            "cards": [card_json(card) for card in found.cards],
+            "more": found.more,
+        },
+        json_dumps_params={"ensure_ascii": False},
     )
 
 
@@ -584,6 +612,7 @@ def audit_csv(request: HttpRequest, access: TriageAccess) -> StreamingHttpRespon
 
 urlpatterns = [
     path("", board, name="board"),
+    path("column/<slug:status>/", column, name="column"),
     path("report/<int:pk>/", report_detail, name="detail"),
     path("report/<int:pk>/<slug:action>/", report_action, name="action"),
     path("bulk/", bulk, name="bulk"),

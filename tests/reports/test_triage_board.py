@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civic.roles import Role
+from civic.services import staff_membership_set
 from reports.models import Report, ReportEvent
 from reports.services import report_assign, report_transition
 from tests.reports.triage_support import make_report, staff
@@ -296,9 +297,91 @@ def test_the_board_answers_in_a_constant_number_of_queries(client, town, django_
             report_transition(report=report, status=Report.Status.IN_PROGRESS, actor=None)
     assert count(board_url(town)) == few
     assert count(board_url(town, category=town.pothole.pk, assignee="none", sla="on_time")) == few_filtered
-    # 9 of the board's own (access 2, counts, cards, 5 filter choices); the rest are Wagtail's chrome.
-    with django_assert_max_num_queries(24):
+    # 4 of the board's own (access, counts, cards, filter choices); the rest are Wagtail's chrome.
+    with django_assert_max_num_queries(19):
         client.get(board_url(town, q="穴", priority="normal"))
+
+
+def test_cards_escape_what_people_typed(client, town):
+    typed = """<script>alert("x")</script> & 'quoted'"""
+    report = make_report(town, title=typed)
+    user = staff(town, username="<b>bold</b>")
+    report_assign(report=report, assignee=user, actor=user)
+    client.force_login(staff(town))
+
+    html = client.get(board_url(town)).content.decode()
+
+    assert "<script>alert" not in html and "<b>bold" not in html
+    card = html[html.index(f'id="card-{report.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quoted&#x27;" in card
+    assert "&lt;b&gt;bold&lt;/b&gt;" in card
+
+
+def test_cards_carry_names_in_the_active_language(town):
+    from django.utils import translation
+
+    from reports.triage.access import triage_access
+    from reports.triage.selectors import BoardFilters, board_columns
+
+    report = make_report(town, dlng=-0.02)  # in the west district, without a title
+    access = triage_access(staff(town), town.municipality)
+    for language, title, area in (("ja", "道路の穴", "西地区"), ("en", "Pothole", "West")):
+        with translation.override(language):
+            (card,) = board_columns(access, BoardFilters())[0].cards
+        assert (card.pk, card.title, card.category_name, card.area) == (report.pk, title, title, area)
+
+
+def test_filter_choices_are_read_afresh_and_scoped_to_the_department(client, town, other_town):
+    from reports.models import Category
+
+    supervisor = staff(town, username="a-supervisor")
+    roads = staff(town, Role.DEPARTMENT_STAFF, department=town.roads, username="b-roads")
+    staff(town, Role.DEPARTMENT_STAFF, department=town.parks, username="c-parks")
+    staff(town, username="d-gone", is_active=False)
+    staff(other_town, username="e-elsewhere")
+
+    def choices(user):
+        client.force_login(user)
+        found = client.get(board_url(town)).context["choices"]
+        return {
+            kind: [c.name for c in getattr(found, kind)]
+            for kind in ("categories", "departments", "areas", "assignees")
+        }
+
+    assert choices(supervisor) == {
+        "categories": ["道路の穴", "倒木"],
+        "departments": ["公園課", "道路課"],  # by code: parks, roads
+        "areas": ["東地区", "西地区"],  # by code: east, west
+        "assignees": ["a-supervisor", "b-roads", "c-parks"],
+    }
+    assert choices(roads) == {
+        "categories": ["道路の穴", "倒木"],
+        "departments": ["道路課"],
+        "areas": ["東地区", "西地区"],
+        "assignees": ["b-roads"],
+    }
+    Category.objects.create(
+        municipality=town.municipality, code="light", name_ja="街灯", department=town.roads, sort_order=0
+    )
+    assert choices(supervisor)["categories"] == ["街灯", "道路の穴", "倒木"]  # no stale copy
+
+
+def test_the_board_opens_on_the_town_asked_for_else_the_requests_else_the_first(client, town, other_town):
+    user = staff(town)
+    staff_membership_set(user=user, municipality=other_town.municipality, role=Role.SUPERVISOR)
+    client.force_login(user)
+    first = min((town, other_town), key=lambda t: t.municipality.slug)
+
+    def shown(url, **headers):
+        return client.get(url, **headers).context["town"]
+
+    assert shown(board_url(other_town)) == other_town.municipality
+    assert shown("/admin/triage/", HTTP_HOST=other_town.host) == other_town.municipality
+    assert shown("/admin/triage/", HTTP_HOST=town.host) == town.municipality
+    assert shown("/admin/triage/") == first.municipality
+    client.force_login(staff(other_town))
+    assert client.get(board_url(town)).status_code in (302, 403)  # only the towns one works for
 
 
 def test_cards_in_the_page_data_carry_no_reporter_data(client, town):
@@ -422,3 +505,60 @@ def test_the_board_speaks_english_too(client, town):
     assert "受付" in japanese or "新規" in japanese
     english = client.get(board_url(town), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Received" in english and "Filter" in english
+
+
+def test_show_more_goes_on_after_the_last_card_in_the_boards_order(client, town):
+    from reports.triage.access import triage_access
+    from reports.triage.selectors import BoardFilters, column_cards
+    from reports.triage.services import triage_set_priority
+
+    potholes = [make_report(town, dlng=-0.001 * i) for i in range(5)]
+    supervisor = staff(town)
+    urgent = potholes[0]
+    triage_set_priority(
+        access=triage_access(supervisor, town.municipality),
+        actor=supervisor,
+        report_id=urgent.pk,
+        version=None,
+        priority="urgent",
+    )
+    tree = make_report(town, category=town.tree, dlng=0.02)  # the parks department's, and the newest
+    order = [urgent.pk] + [r.pk for r in reversed(potholes[1:])]  # urgent first, then newest first
+    roads = triage_access(staff(town, Role.DEPARTMENT_STAFF, department=town.roads), town.municipality)
+
+    first = column_cards(roads, BoardFilters(), "new", after=None, per_column=2)
+    assert [c.pk for c in first.cards] == order[:2] and first.more
+    second = column_cards(roads, BoardFilters(), "new", after=first.cards[-1].pk, per_column=2)
+    assert [c.pk for c in second.cards] == order[2:4] and second.more
+    last = column_cards(roads, BoardFilters(), "new", after=second.cards[-1].pk, per_column=2)
+    assert [c.pk for c in last.cards] == order[4:] and not last.more
+
+    client.force_login(supervisor)
+    url = f"/admin/triage/column/new/?town={town.municipality.slug}&after={urgent.pk}"
+    answer = client.get(url, **JSON)
+    assert answer.status_code == 200
+    data = answer.json()
+    assert [c["id"] for c in data["cards"]] == [tree.pk, *order[1:]] and data["more"] is False
+    assert f'id="card-{tree.pk}"' in data["html"] and "山田" not in answer.content.decode()
+    filtered = client.get(f"{url}&category={town.pothole.pk}").json()
+    assert [c["id"] for c in filtered["cards"]] == order[1:]
+    assert client.get(f"/admin/triage/column/nonsense/?town={town.municipality.slug}").status_code == 404
+
+
+def test_the_board_offers_more_only_where_a_column_has_more(client, town):
+    from reports.triage.selectors import PER_COLUMN
+
+    for i in range(PER_COLUMN):
+        make_report(town, dlng=-0.0001 * i)
+    acknowledged = make_report(town, dlng=0.01)
+    report_transition(report=acknowledged, status=Report.Status.ACKNOWLEDGED, actor=None)
+    client.force_login(staff(town))
+    assert "data-more=" not in client.get(board_url(town)).content.decode()
+
+    newest = make_report(town, dlng=0.02)  # one more than a column shows
+    page = client.get(board_url(town))
+    html = page.content.decode()
+    assert html.count("data-more=") == 1 and 'aria-controls="cards-new"' in html
+    (new,) = [c for c in page.context["columns"] if c.status == "new"]
+    assert new.count == PER_COLUMN + 1 and len(new.cards) == PER_COLUMN and new.cards[0].pk == newest.pk
+    assert f'data-after="{new.cards[-1].pk}"' in html

@@ -96,3 +96,44 @@ def test_staff_work_the_board_and_a_colleague_sees_it_live(asgi_server):
     assert report.status == Report.Status.IN_PROGRESS
     assert report.events.filter(kind="public_update", is_public=True).exists()
     assert not violations, violations
+
+
+@pytest.mark.browser
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_show_more_loads_a_columns_next_cards_from_the_keyboard(asgi_server):
+    from playwright.sync_api import expect
+
+    from reports.triage.selectors import PER_COLUMN
+    from tests.reports.conftest import Town
+
+    town = Town(name_ja="桜町", name_en="Sakura Town")
+    user = staff(town)
+    reports = [make_report(town, dlng=-0.0001 * i, contact=False) for i in range(PER_COLUMN + 1)]
+    oldest = reports[0]  # the board shows the newest first, so the oldest comes with "show more"
+    base = f"http://{town.host}:{asgi_server}"
+
+    with chromium() as browser:
+        page = log_in(browser.new_context(locale="ja-JP"), base, user)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{base}/admin/triage/")
+        column = page.locator('.triage-cards[data-status="new"]')
+        expect(column.locator(".triage-card")).to_have_count(PER_COLUMN)
+        expect(page.locator(f"#card-{oldest.pk}")).to_have_count(0)
+        page.evaluate("window.notReloaded = true")
+
+        more = page.locator('[aria-controls="cards-new"]')
+        more.focus()
+        page.keyboard.press("Enter")
+
+        expect(page.locator(f"#card-{oldest.pk}")).to_be_visible()
+        expect(column.locator(".triage-card")).to_have_count(PER_COLUMN + 1)
+        expect(more).to_be_hidden()  # nothing more in this column
+        expect(page.locator(f"#card-{oldest.pk} .triage-ref")).to_be_focused()
+        expect(page.locator("#triage-live")).to_contain_text("1")
+        expect(page.locator('[data-count="new"]')).to_have_text(str(PER_COLUMN + 1))
+        assert page.evaluate("window.notReloaded") is True
+        violations = serious_accessibility_violations(page)
+        assert not errors, errors
+    assert not violations, violations
