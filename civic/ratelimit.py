@@ -4,6 +4,7 @@ Counts live in Redis when REDIS_URL is set, so all server processes share them; 
 counts on its own (see the settings), which is the same single-process default as the channel layer.
 """
 
+import functools
 import hashlib
 import logging
 import time
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import InvalidCacheBackendError, caches
 from django.core.cache.backends.base import BaseCache
+from django.dispatch import receiver
 from django.http import HttpRequest
+from django.test.signals import setting_changed
 
 CACHE_ALIAS = "ratelimit"
 logger = logging.getLogger(__name__)
@@ -26,11 +29,20 @@ class RateLimit:
     retry_after: int  # seconds until the current window ends
 
 
+@functools.cache
 def _cache() -> BaseCache:
+    """One counters' store per process. Django's `caches[alias]` makes one per thread and per async context,
+    and a Redis one opens connections it never closes: every WebSocket consumer would leak its own."""
     try:
-        return caches[CACHE_ALIAS]
+        return caches.create_connection(CACHE_ALIAS)
     except InvalidCacheBackendError:
-        return caches["default"]
+        return caches.create_connection("default")
+
+
+@receiver(setting_changed)
+def _forget_store(*, setting: str, **kwargs: object) -> None:
+    if setting == "CACHES":
+        _cache.cache_clear()
 
 
 def hit(scope: str, ident: str, *, limit: int, window: int) -> RateLimit:

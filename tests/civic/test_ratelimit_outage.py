@@ -9,7 +9,7 @@ UNREACHABLE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATI
 
 
 def test_an_unreachable_counter_store_lets_requests_through(caplog):
-    # Changing CACHES makes Django drop its cache connections, here and again on the way out.
+    # Changing CACHES makes the limiter drop its store, here and again on the way out.
     with override_settings(CACHES={**settings.CACHES, "ratelimit": UNREACHABLE}):
         result = ratelimit.hit("test-down", "192.0.2.1", limit=1, window=60)
     assert result.allowed and result.count == 0
