@@ -4,17 +4,24 @@ the same tile.
 `python -m bench map [--count 1000000] [--samples 25] [--zooms 10-17] [--no-pool]` needs PostgreSQL with
 PostGIS at DATABASE_URL (`source civic/devtools/database.sh` sets it). It creates a database of its own next
 to that one, migrates it, generates the reports there with set-based SQL (a dense centre, sparse edges,
-progress on stderr), counts the map grid (`manage.py map_grid_rebuild`, one INSERT … SELECT), serves Civic
-with uvicorn (on Django's connection pool unless --no-pool, so both sides keep their connections), and for
-each zoom requests `--samples` tiles where reports are (chosen like the reports themselves, so the dense
-centre is hit most) from both sides, alternating: our endpoint `GET /reports/tiles/{z}/{x}/{y}.pbf` over
-HTTP, and the SQL that endpoint runs for that tile (`reports.tiles.tile_sql`: from the grid up to
-GRID_MAX_ZOOM, live above) directly on a persistent psycopg connection. One JSON line per zoom: `name`
-(map-z12), `p95_ms`, `max_tile_bytes`, `ratio` (our p95 ÷ the raw SQL's p95), `source` (grid or live), plus
-medians, the reference's figures and, for gridded zooms, `live_sql_p50_ms` (the same tile counted live from
-the reports, a few samples: what the grid saves). Our endpoint keeps tiles per data version, so a tile asked
-for again costs it one small query; `first_request_*` are the figures of the samples whose tile it had not
-served yet (`distinct_tiles` says how often samples repeat). The database is dropped at the end.
+progress on stderr) and counts the map grid (`manage.py map_grid_rebuild`, one INSERT … SELECT).
+
+It serves Civic as `make run` does: `uvicorn civic.asgi:application`, one process, where tile URLs go
+through the lean reports.map_views.TileHandler and every other URL through the whole middleware stack;
+with CIVIC_DB_POOL=8 (Django's connection pool, the production setting for an ASGI server) unless
+--no-pool, which connects per request like the default settings. For each zoom it requests `--samples`
+tiles where reports are (chosen like the reports themselves, so the dense centre is hit most) from both
+sides, alternating: our endpoint `GET /reports/tiles/{z}/{x}/{y}.pbf` over HTTP, and the SQL that endpoint
+runs for that tile (`reports.tiles.tile_sql`: from the grid up to GRID_MAX_ZOOM, live above, with the
+town's data version) directly on a persistent psycopg connection.
+
+One JSON line per zoom: `name` (map-z12), `p95_ms`, `max_tile_bytes`, `ratio` (our p95 ÷ the raw SQL's
+p95), `source` (grid or live), plus medians, the reference's figures and, for gridded zooms,
+`live_sql_p50_ms` (the same tile counted live from the reports, a few samples: what the grid saves). Our
+endpoint keeps tiles per data version: a tile it has not served yet costs it that one statement, a tile
+asked for again one small query for the version; `first_request_*` are the figures of the samples whose
+tile it had not served yet (`distinct_tiles` says how often samples repeat). `http_floor_p50_ms` is a
+trivial Civic endpoint through the whole stack. The database is dropped at the end.
 """
 
 from __future__ import annotations
@@ -36,23 +43,7 @@ from bench.intake import wait_until_up
 CENTER = (139.0, 36.0)  # lng, lat of the synthetic town, a square of ±0.05° (about 9 × 11 km)
 HALF = 0.05
 BATCH = 100_000
-
-
-def make_app() -> Any:
-    """uvicorn --factory entry point: Civic's ASGI application, connecting per request (see bench.intake)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings")
-    import django
-    from django.conf import settings
-
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
-    if os.environ.get("CIVIC_BENCH_POOL"):
-        # Django's own connection pool (psycopg_pool): connections outlive requests without leaking.
-        options: Any = settings.DATABASES["default"].setdefault("OPTIONS", {})
-        options["pool"] = {"min_size": 2, "max_size": 8}
-    django.setup()
-    from civic.asgi import application
-
-    return application
+POOL_SIZE = 8  # CIVIC_DB_POOL: connections Civic keeps per process
 
 
 def setup_town() -> None:
@@ -330,7 +321,7 @@ def main(argv: list[str]) -> None:
         "CIVIC_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CIVIC_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
-        **({"CIVIC_BENCH_POOL": "1"} if args.pool else {}),
+        **({"CIVIC_DB_POOL": str(POOL_SIZE)} if args.pool else {}),
     }
     python = sys.executable
     server = None
@@ -360,8 +351,7 @@ def main(argv: list[str]) -> None:
                 python,
                 "-m",
                 "uvicorn",
-                "--factory",
-                "bench.map:make_app",
+                "civic.asgi:application",
                 "--host",
                 HOST,
                 "--port",

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the apps' consumers behind origin and auth checks."""
+"""ASGI entry point: HTTP goes to Django (the map's tiles through a lean handler of their own), WebSockets to
+the apps' consumers behind origin and auth checks."""
 
 import os
 
@@ -16,6 +17,7 @@ from django.urls import path  # noqa: E402
 from civic.consumers import HealthConsumer  # noqa: E402
 from consultations.consumers import LiveSessionConsumer  # noqa: E402
 from reports.consumers import BoardConsumer  # noqa: E402
+from reports.map_views import TileHandler  # noqa: E402
 
 websocket_urlpatterns = [
     path("ws/health/", HealthConsumer.as_asgi()),
@@ -25,7 +27,7 @@ websocket_urlpatterns = [
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": TileHandler(django_application),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -7,10 +7,9 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from civic.models import Municipality
-from reports.map_models import MapGridState
 from reports.models import Report
 from reports.selectors import _public_reports
-from reports.tiles import TileFilter, tile_sql
+from reports.tiles import VERSION_SQL, TileFilter, tile_sql
 
 TILE_CACHE = "default"  # per process; a town's hot tiles are few
 TILE_CACHE_SECONDS = 600
@@ -33,16 +32,22 @@ def public_reports_matching(*, municipality: Municipality, tile_filter: TileFilt
 
 
 def public_report_tile(
-    *, tile_filter: TileFilter, z: int, x: int, y: int, version: int | None
-) -> tuple[bytes, int | None]:
+    *, tile_filter: TileFilter, z: int, x: int, y: int, version: str | None = None
+) -> tuple[bytes, str | None]:
     """One Mapbox vector tile of the public reports `tile_filter` lets through (see reports.tiles), and the
-    town's map data version it was read at. Tiles are kept in the cache under the version the caller read
-    just before, so a tile stays cached exactly as long as nothing on the town's map changes."""
+    town's map data version it was read at. `version` is that version if the caller has just read it.
+
+    Tiles are kept in the cache with the version they were read at, and served from there while the town's
+    version is still that one: a kept tile costs one small query (none when the caller passes the version),
+    a tile not kept one statement, which reads the tile and the version together."""
     cache = caches[TILE_CACHE]
-    if version is not None:
-        cached = cache.get(tile_cache_key(tile_filter, z, x, y, version))
-        if cached is not None:
-            return cached, version
+    key = tile_cache_key(tile_filter, z, x, y)
+    kept: tuple[str, bytes] | None = cache.get(key)
+    if kept is not None:
+        if version is None:
+            version = map_data_version(municipality_id=tile_filter.municipality_id)
+        if kept[0] == version:
+            return kept[1], version
     sql, params = tile_sql(z, x, y, tile_filter)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)  # type: ignore[arg-type]  # lists and datetimes are adapted
@@ -50,16 +55,18 @@ def public_report_tile(
     tile, read_at = row if row else (None, None)
     body = bytes(tile) if tile is not None else b""
     if read_at is not None:
-        cache.set(tile_cache_key(tile_filter, z, x, y, read_at), body, TILE_CACHE_SECONDS)
+        cache.set(key, (read_at, body), TILE_CACHE_SECONDS)
     return body, read_at
 
 
-def tile_cache_key(tile_filter: TileFilter, z: int, x: int, y: int, version: int) -> str:
+def tile_cache_key(tile_filter: TileFilter, z: int, x: int, y: int) -> str:
     digest = hashlib.blake2b(repr(tile_filter).encode(), digest_size=12).hexdigest()
-    return f"map-tile:{version}:{z}:{x}:{y}:{digest}"
+    return f"map-tile:{z}:{x}:{y}:{digest}"
 
 
-def map_data_version(*, municipality_id: int) -> int | None:
-    """The town's map data version (see reports.map_grid), or None before its first report."""
-    state = MapGridState.objects.filter(municipality_id=municipality_id).values_list("version", flat=True)
-    return next(iter(state), None)
+def map_data_version(*, municipality_id: int) -> str | None:
+    """The town's map data version (reports.tiles.VERSION_SQL), or None before its first report."""
+    with connection.cursor() as cursor:
+        cursor.execute(VERSION_SQL, [municipality_id])
+        row = cursor.fetchone()
+    return row[0] if row else None

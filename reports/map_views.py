@@ -1,15 +1,27 @@
 """The public map of reports: the page at /reports/ (filters, a server-rendered list beside the map) and its
-vector tiles at /reports/tiles/{z}/{x}/{y}.pbf, which take the same filters as query parameters."""
+vector tiles at /reports/tiles/{z}/{x}/{y}.pbf, which take the same filters as query parameters, served by a
+lean handler of their own (TileHandler)."""
 
 import zoneinfo
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, time, timedelta
 from time import monotonic
-from typing import Any
+from typing import IO, Any, cast
 
+from asgiref.sync import sync_to_async
 from django import forms
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.exception import convert_exception_to_response
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import set_script_prefix
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -29,6 +41,16 @@ TILE_MAX_AGE = 60
 OPEN = "open"
 FILTERS = ("category", "status", "area", "since", "until")
 FINISHED = "finished"  # not "closed": that is one of the statuses
+TILE_PATH_PREFIX = "/reports/tiles/"
+# What tiles keep of the site's middleware (settings.MIDDLEWARE): security headers, Content-Length and the
+# frame policy. None of these has view, template or exception hooks; TileHandler relies on that.
+TILE_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+
+ASGIApp = Callable[..., Awaitable[None]]
 
 
 def status_groups() -> dict[str, tuple[str, ...]]:
@@ -153,28 +175,33 @@ def report_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     """One vector tile (layer `reports`: clusters with `count`; single reports with reference, status,
     category). Impossible z/x/y or unknown filter values are a 400. Browsers keep tiles for a minute; the
     ETag is the town's map data version, so revalidating, or a tile asked for again, costs one small query
-    until a report on the town's map changes."""
+    until a report on the town's map changes; a tile not yet kept costs the one statement that builds it."""
     try:
         check_tile(z, x, y)
     except TileError as refused:
         return JsonResponse({"errors": {"__all__": [str(refused)]}}, status=400)
     municipality = tile_municipality(request)
     if any(request.GET.get(name) for name in FILTERS):
-        form = MapFilterForm(request.GET, municipality=municipality)
-        if not form.is_valid():
-            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        # TileHandler skips the site's language middleware: the errors follow the visitor's language here.
+        with translation.override(translation.get_language_from_request(request)):
+            form = MapFilterForm(request.GET, municipality=municipality)
+            if not form.is_valid():
+                invalid = JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+                patch_vary_headers(invalid, ("Accept-Language", "Cookie"))
+                return invalid
         tile_filter = form.tile_filter()
     else:  # the common case, without the form's two queries for its choices
         tile_filter = TileFilter(municipality_id=municipality.pk)
-    version = map_data_version(municipality_id=municipality.pk)
     asked = request.headers.get("If-None-Match")
+    # Revalidating needs the version first; otherwise the tile's own statement reads it.
+    version = map_data_version(municipality_id=municipality.pk) if asked else None
+    response: HttpResponse
     if asked and asked == version_etag(version):
-        response: HttpResponse = HttpResponseNotModified()
-        response["ETag"] = asked
+        response = HttpResponseNotModified()
     else:
         body, version = public_report_tile(tile_filter=tile_filter, z=z, x=x, y=y, version=version)
         response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
-        response["ETag"] = version_etag(version)
+    response["ETag"] = version_etag(version)
     response["Cache-Control"] = f"public, max-age={TILE_MAX_AGE}"
     response["Vary"] = "Host"
     return response
@@ -196,6 +223,58 @@ def tile_municipality(request: HttpRequest) -> Municipality:
     return remembered[1]
 
 
-def version_etag(version: int | None) -> str:
-    """A tile's ETag: the same for every tile of a town until its reports on the map change."""
+def version_etag(version: str | None) -> str:
+    """A tile's ETag: the same for every tile of a town until its reports on the map or its categories
+    change."""
     return f'W/"map-{version or 0}"'
+
+
+class TileHandler(ASGIHandler):
+    """Civic's HTTP entry point (civic.asgi): tile URLs are served here, every other request goes to `site`,
+    Django's handler with the whole middleware stack.
+
+    A map asks for dozens of tiles at once and a tile from the grid is a few milliseconds of SQL, so the fixed
+    cost of a request matters. This is Django's own handler (request, URL resolving, the view, error
+    responses and logging, the request signals that close or pool database connections), without the
+    middleware a public tile never uses: sessions, CSRF, authentication, messages, language choice, Wagtail
+    redirects, the lazy `request.municipality` (tiles remember towns per host). And its synchronous part runs
+    in one trip to a pooled worker thread, like a WSGI request, where Django's ASGI handler, with this site's
+    middleware, starts a thread per request and crosses between it and the event loop five times (request
+    signals, sync-only middleware, Wagtail's async redirect middleware, the view, closing)."""
+
+    def __init__(self, site: ASGIApp) -> None:
+        self.site = site
+        super().__init__()
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        hooks: list[Any] = []  # none of TILE_MIDDLEWARE has view, template or exception hooks
+        self._view_middleware = self._template_response_middleware = self._exception_middleware = hooks
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(TILE_MIDDLEWARE):
+            handler = convert_exception_to_response(import_string(path)(handler))
+        self._middleware_chain = handler
+
+    async def __call__(self, scope: Mapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(TILE_PATH_PREFIX):
+            await self.site(scope, receive, send)
+            return
+        try:
+            body = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        response = await sync_to_async(self.respond, thread_sensitive=False)(scope, body)
+        await self.send_response(response, send)
+
+    def respond(self, scope: Mapping[str, Any], body: IO[bytes]) -> HttpResponseBase:
+        """The request's synchronous part, in one thread: the database connection is taken and given back
+        (closed, or to the pool) by the request signals, as after every Django request."""
+        try:
+            signals.request_started.send(sender=self.__class__, scope=scope)
+            request, refused = self.create_request(scope, body)  # refused: undecodable, or too large
+            response = self.get_response(request) if request is not None else cast(HttpResponseBase, refused)
+            response._handler_class = self.__class__  # type: ignore[attr-defined]  # read by close()
+            response.close()  # sends request_finished; the body is in memory already
+            return response
+        finally:
+            body.close()

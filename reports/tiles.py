@@ -30,6 +30,17 @@ EARTH_CIRCUMFERENCE_M = 2 * math.pi * 6378137.0
 GRID_TABLE = "reports_mapgridcell"
 STATE_TABLE = "reports_mapgridstate"
 
+# A town's map data version, as tiles carry it (their ETag, and the key they are kept under): the grid's
+# version, which every change of a report on the map raises (reports.map_grid), then a stamp of the town's
+# category codes, which tiles show, so a category renamed in any way changes it too. No row before the
+# town's first report.
+VERSION_SQL = f"""
+    SELECT s.version || '.' || (
+        SELECT left(md5(coalesce(string_agg(c.id || '=' || c.code, ',' ORDER BY c.id), '')), 8)
+        FROM reports_category c WHERE c.municipality_id = s.municipality_id)
+    FROM {STATE_TABLE} s WHERE s.municipality_id = %s
+"""  # noqa: S608
+
 # (u, v) of `point` (a geometry in WGS 84), as SQL: the Web Mercator formula rather than ST_Transform gives
 # the same numbers without PROJ, whose set-up costs tens of milliseconds in every new database session.
 U_SQL = "(ST_X({point}) + 180) / 360"
@@ -116,7 +127,8 @@ def where_sql(tile_filter: TileFilter, alias: str = "r") -> tuple[str, list[obje
 
 def tile_sql(z: int, x: int, y: int, tile_filter: TileFilter) -> tuple[str, list[object]]:
     """The SQL (and its parameters) the endpoint runs for one tile: one row with the tile (bytea) and the
-    town's map data version (or NULL). From the grid table when it can answer, otherwise counted live."""
+    town's map data version (VERSION_SQL, or NULL). From the grid table when it can answer, otherwise
+    counted live."""
     if z <= GRID_MAX_ZOOM and tile_filter.gridded:
         return grid_tile_sql(z, x, y, tile_filter)
     return live_tile_sql(z, x, y, tile_filter)
@@ -204,8 +216,8 @@ def grid_tile_sql(z: int, x: int, y: int, tile_filter: TileFilter) -> tuple[str,
 
 
 def features_sql(cells: str) -> str:
-    """The tile from `cells` (count, u, v, reference, status, category_id), and the data version; takes the
-    parameters z, x, y and the municipality's id."""
+    """The tile from `cells` (count, u, v, reference, status, category_id), and the town's map data version
+    (VERSION_SQL); takes the parameters z, x, y and the municipality's id."""
     mercator = MERCATOR_SQL.format(u="c.u", v="c.v")
     return f"""
         , features AS (
@@ -218,5 +230,5 @@ def features_sql(cells: str) -> str:
             LEFT JOIN reports_category cat ON cat.id = c.category_id AND c.count = 1
         )
         SELECT (SELECT ST_AsMVT(features, '{LAYER}', {EXTENT}, 'geom') FROM features WHERE geom IS NOT NULL),
-               (SELECT version FROM {STATE_TABLE} WHERE municipality_id = %s)
+               ({VERSION_SQL})
     """  # noqa: S608

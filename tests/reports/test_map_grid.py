@@ -192,7 +192,7 @@ def test_etag_is_the_data_version_a_revalidation_is_one_query_and_a_change_shows
     first = client.get(url, HTTP_HOST=town.host)
     etag = first["ETag"]
     version = MapGridState.objects.get(municipality=town.municipality).version
-    assert etag == f'W/"map-{version}"'
+    assert etag.startswith(f'W/"map-{version}.')  # then the stamp of the town's category codes
     with django_assert_num_queries(1):  # the version; the town is remembered
         again = client.get(url, HTTP_HOST=town.host, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304
@@ -215,6 +215,41 @@ def test_etag_is_the_data_version_a_revalidation_is_one_query_and_a_change_shows
         return sum(f["properties"]["count"] for f in decode(response.content)["reports"])
 
     assert total(changed) == total(first) + 1
+
+
+def test_a_tile_not_kept_costs_one_statement_which_also_reads_the_version(
+    client, town, django_assert_num_queries
+):
+    scatter(town, 3)
+    x, y = tile_of(town.municipality.center, 11)
+    client.get(f"/reports/tiles/11/{x}/{y}.pbf", HTTP_HOST=town.host)  # the town is remembered from now on
+    x, y = tile_of(town.municipality.center, 12)
+    with django_assert_num_queries(1):
+        response = client.get(f"/reports/tiles/12/{x}/{y}.pbf", HTTP_HOST=town.host)
+    assert sum(f["properties"]["count"] for f in decode(response.content)["reports"]) == 3
+    version = MapGridState.objects.get(municipality=town.municipality).version
+    assert response["ETag"].startswith(f'W/"map-{version}.')
+
+
+def test_renaming_a_category_changes_the_etag_and_kept_tiles_show_the_new_code(client, town):
+    """Tiles show category codes, which an editor can change in the admin without touching a report."""
+    report = report_create(
+        municipality=town.municipality, category=town.tree, description="A tree", point=town.point()
+    )
+    x, y = tile_of(report.point, 17)
+    url = f"/reports/tiles/17/{x}/{y}.pbf"
+    before = client.get(url, HTTP_HOST=town.host)
+    assert decode(before.content)["reports"][0]["properties"]["category"] == "fallen-tree"
+
+    town.tree.code = "tree"
+    town.tree.save(update_fields=["code"])
+
+    revalidated = client.get(url, HTTP_HOST=town.host, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert revalidated.status_code == 200
+    assert revalidated["ETag"] != before["ETag"]
+    assert decode(revalidated.content)["reports"][0]["properties"]["category"] == "tree"
+    again = client.get(url, HTTP_HOST=town.host)  # a plain request for the kept tile
+    assert decode(again.content)["reports"][0]["properties"]["category"] == "tree"
 
 
 def test_every_gridded_zoom_has_the_same_cells_per_tile_and_the_migration_counts_like_the_rebuild():
