@@ -4,15 +4,17 @@
 PostGIS at DATABASE_URL (`source civic/devtools/database.sh`) and a Redis (REDIS_URL, a local one, or Debian's
 redis-server started here). For each N it makes a room with N members joined through their links (in a
 throw-away database), starts one uvicorn process on `civic.asgi:application` with the Redis channel layer,
-connects N WebSocket clients (asyncio `websockets`, in this process), and every member posts chat messages at
-the same steady rate, staggered so the room as a whole sees `--room-rate` messages a second (each member posts
+connects N WebSocket clients (asyncio `websockets`, in this process; each reads from the moment it is let
+in, as a browser does), and, 3 s after the last has joined, every member posts chat messages at the same
+steady rate, staggered so the room as a whole sees `--room-rate` messages a second (each member posts
 every N ÷ rate seconds, never more often than every 2 s: well inside the limit of 10 in 10 s). Each message
 carries its send time; every member must receive every acknowledged message, their own included. The same
 clients then do the same against a bare `websockets` server that acknowledges and broadcasts each message (a
 subprocess). One JSON line per N: `live-N` with sent, acked, delivered, lost ((sent − refused) × N −
 delivered, counted 30 s after the last post), dropped (sockets the server closed), p50/p99 delivery and p50
-acknowledgement latency, the bare server's p50/p99, and `ratio` = our p99 ÷ bare p99 (targets: lost 0, ratio
-≤ 3 at N = 1,000). Clients connect to the town's site hostname (its Host names the town) on 127.0.0.1.
+acknowledgement latency, the bare server's p50/p99, `ratio` = our p99 ÷ bare p99 (targets: lost 0, ratio
+≤ 3 at N = 1,000), and how long all N took to be let in on each side. Clients connect to the town's site
+hostname (its Host names the town) on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Outcome:
     ack_latencies: list[float] = field(default_factory=list)
     rate: float = 0.0
     dropped: int = 0  # sockets the server closed during the run
+    connect_seconds: float = 0.0  # until every participant was let in
     errors: list[str] = field(default_factory=list)
 
 
@@ -64,6 +67,7 @@ class Participant:
         self.seen: set[int] = set()
         self.posted: dict[str, float] = {}
         self.socket: Any = None
+        self.reader: asyncio.Task[None] | None = None
         self.closing = False
 
     async def connect(self, url: str, port: int, headers: dict[str, str], gate: asyncio.Semaphore) -> None:
@@ -85,6 +89,9 @@ class Participant:
                 hello = json.loads(await asyncio.wait_for(self.socket.recv(), 60))
             if hello.get("type") != "hello" or hello.get("you") is None:
                 raise SystemExit(f"participant {self.index} was not let in as a participant: {hello}")
+        # Read from now on, as a browser does: a socket left unread while the others join stops answering
+        # the server's pings and is closed, and would count the joins' frames against the measured window.
+        self.reader = asyncio.create_task(self.read())
 
     async def read(self) -> None:
         import websockets
@@ -142,8 +149,8 @@ async def drive(
             for p, c in zip(participants, cookies, strict=True)
         )
     )
-    log(f"  {len(participants)} connected in {time.monotonic() - started:.1f} s")
-    readers = [asyncio.create_task(p.read()) for p in participants]
+    outcome.connect_seconds = time.monotonic() - started
+    log(f"  {len(participants)} connected in {outcome.connect_seconds:.1f} s")
     rate = outcome.rate = min(room_rate, len(participants) / MIN_INTERVAL)
     total = max(1, round(rate * duration))
     # Let the presence frames of everyone's arrival pass first: they are not what is measured.
@@ -161,7 +168,7 @@ async def drive(
     for participant in participants:
         participant.closing = True
     await asyncio.gather(*(p.socket.close() for p in participants))
-    await asyncio.gather(*readers)
+    await asyncio.gather(*(p.reader for p in participants if p.reader is not None))
     return outcome
 
 
@@ -267,6 +274,8 @@ def figures(name: str, participants: int, ours: Outcome, bare: Outcome) -> dict[
         "ref_p50_ms": at(bare.latencies, 0.5),
         "ref_p99_ms": ref_p99,
         "ratio": round(p99 / ref_p99, 2) if p99 is not None and ref_p99 else None,
+        "connect_s": round(ours.connect_seconds, 1),
+        "ref_connect_s": round(bare.connect_seconds, 1),
     }
 
 

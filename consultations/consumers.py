@@ -11,7 +11,9 @@ database before the newer event is sent. `?last_seq=N` in the URL, or a `resume`
 
 Fan-out: a process has one member of a room's channel-layer group (`_Here`), which hands each group message to
 the room's sockets in this process and checks the database for all of them every few seconds; frames are
-encoded once (by the service for events, once per language here for watchers), not once per socket.
+encoded once (by the service for events, once per language here for watchers), not once per socket. The
+events of an action taken on a socket here are handed to this process's sockets as soon as they are
+committed, then forwarded to the group in order for the other processes (the echo is not handed out twice).
 """
 
 import asyncio
@@ -67,6 +69,7 @@ FACILITATOR_ONLY = {
 }
 KEEP_UP_EVERY = 5.0  # seconds between checks of the database for events a room's sockets missed
 ENCODED_KEPT = 512  # frames kept encoded for watchers (per language), shared by this process's sockets
+ECHOES_KEPT = 1024  # sequence numbers of events handed out here whose group echo is awaited
 BAD_JSON = object()
 
 logger = logging.getLogger(__name__)
@@ -76,6 +79,12 @@ _presence_pending: dict[int, set[int]] = {}
 _background: set["asyncio.Future[Any]"] = set()  # tasks nobody awaits, referenced until done
 # Frames as watchers receive them, encoded once per process and language: (kind, key, language) → text.
 _encoded: dict[tuple[str, Any, str], str] = {}
+
+
+def _keep(task: "asyncio.Future[Any]") -> None:
+    """Hold a task nobody awaits until it is done."""
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def _watcher_text(key: tuple[str, Any], language: str, frame: dict[str, Any]) -> str:
@@ -112,10 +121,17 @@ def _municipality_of(scope: dict[str, Any]) -> Municipality | None:
     return municipality_for_host(host, str(server[1]))
 
 
-def _identify(
-    scope: dict[str, Any], session_id: int, user: Any, bindings: dict[str, int]
-) -> tuple[LiveRoom, LiveParticipant | None]:
+def _bindings(session: Any) -> dict[str, int]:
+    """The rooms this browser joined through a link, and as whom: room id → participant id."""
+    if session is None:
+        return {}
+    found = session.get("civic_live") or {}
+    return found if isinstance(found, dict) else {}
+
+
+def _identify(scope: dict[str, Any], session_id: int) -> tuple[LiveRoom, LiveParticipant | None]:
     """The room and who is connecting (None: a watcher); raises Refused when they may not follow it."""
+    user = scope.get("user")
     municipality = _municipality_of(scope)
     session = (
         ConsultationSession.objects.select_related("consultation")
@@ -125,7 +141,7 @@ def _identify(
     if session is None or municipality is None:  # other towns' sessions do not exist on this site
         raise Refused("not_found", "no such session")
     room = live.room_ensure(session=session)
-    participant_id = bindings.get(str(room.pk))
+    participant_id = _bindings(scope.get("session")).get(str(room.pk))
     if participant_id is not None:
         participant = LiveParticipant.objects.filter(pk=participant_id, room=room, removed=False).first()
         if participant is not None:
@@ -137,31 +153,67 @@ def _identify(
     raise Refused("forbidden", "not allowed")
 
 
-def _hello(room_id: int) -> tuple[dict[str, Any], int]:
-    """The room snapshot and the sequence number it reflects, read while no event can be logged."""
+def _hello(room: LiveRoom, participant: LiveParticipant | None) -> tuple[dict[str, Any], int]:
+    """The room snapshot and the sequence number it reflects, read while no event can be logged; a
+    participant counts as present from now on and finds what they already voted in it."""
+    if participant is not None:
+        live.room_join(room=room, participant=participant)
     with transaction.atomic():
-        room = (
+        locked = (
             LiveRoom.objects.select_for_update(of=("self",))
             .select_related("pinned_message__author")
-            .get(pk=room_id)
+            .get(pk=room.pk)
         )
-        return room_snapshot(room), room.next_seq
+        snapshot = room_snapshot(locked)
+    if participant is not None:
+        snapshot["my_votes"] = my_votes(participant)
+    return snapshot, locked.next_seq
 
 
 def _newest_seq(room_id: int) -> int:
     return LiveRoom.objects.filter(pk=room_id).values_list("next_seq", flat=True).first() or 0
 
 
+def _presence_soon(room_id: int, participant_id: int, layer: Any) -> None:
+    """Broadcast who joined and who left once the joins and leaves of the next second have happened
+    (the full list is in `hello`)."""
+    pending = _presence_pending.get(room_id)
+    if pending is not None:
+        pending.add(participant_id)
+        return
+    touched = _presence_pending[room_id] = {participant_id}
+
+    async def later() -> None:
+        await asyncio.sleep(PRESENCE_DELAY)
+        del _presence_pending[room_id]
+        try:
+            joined, left = await database_sync_to_async(presence_change)(room_id, touched)
+            frame = {"type": "presence", "joined": joined, "left": left}
+            text = json.dumps(frame, ensure_ascii=False)
+            await layer.group_send(
+                room_group(room_id),
+                {"type": "live.presence", "frame": frame, "text": text, "key": uuid.uuid4().hex},
+            )
+        except Exception:  # presence is best effort
+            logger.warning("live presence of room %s not sent", room_id, exc_info=True)
+
+    _keep(asyncio.ensure_future(later()))
+
+
 class _Here:
     """A room's sockets in this process. One channel of this process is in the room's group and hands each
     group message to every socket here (a queue each, so a slow one holds up nobody); one periodic task
-    checks the database for all of them."""
+    checks the database for all of them. Events logged by actions on these sockets are handed out here
+    directly and forwarded to the group by one task, in the order they were committed."""
 
     def __init__(self, room_id: int, layer: Any) -> None:
         self.room_id = room_id
         self.layer = layer
         self.channel = ""
         self.sockets: dict[LiveSessionConsumer, asyncio.Queue[dict[str, Any]]] = {}
+        self.handed: set[int] = set()  # sequence numbers handed out here before the group echoes them
+        self.outgoing: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.closed = False  # its last socket left
         self.ready: asyncio.Task[None] = asyncio.ensure_future(self._subscribe())
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -169,6 +221,7 @@ class _Here:
         self.channel = await self.layer.new_channel()
         await self._rejoin()
         self.tasks = [asyncio.ensure_future(self._relay()), asyncio.ensure_future(self._keep_up())]
+        _keep(asyncio.ensure_future(self._forward()))
 
     async def _rejoin(self) -> None:
         try:
@@ -185,12 +238,38 @@ class _Here:
         self.sockets.pop(socket, None)
         if not self.sockets and _here.get(self.room_id) is self:
             del _here[self.room_id]
+            self.closed = True
             self.ready.cancel()
             for task in self.tasks:
                 task.cancel()
-            leaving = asyncio.ensure_future(self.layer.group_discard(room_group(self.room_id), self.channel))
-            _background.add(leaving)
-            leaving.add_done_callback(_background.discard)
+            self.outgoing.put_nowait(None)  # the forwarder sends what is left, then stops
+            _keep(asyncio.ensure_future(self.layer.group_discard(room_group(self.room_id), self.channel)))
+
+    def hand_out(self, message: dict[str, Any]) -> None:
+        """Queue a group message for every socket here."""
+        for inbox in self.sockets.values():
+            inbox.put_nowait(message)
+
+    def publish(self, message: dict[str, Any]) -> None:
+        """An event committed by an action here: to the sockets here now, to the other processes next."""
+        self.handed.add(message["event"]["seq"])
+        if len(self.handed) > ECHOES_KEPT:  # echoes that never came (the layer was down)
+            self.handed.discard(min(self.handed))
+        self.hand_out(message)
+        if self.closed:  # the acting socket left meanwhile, and so did the forwarder
+            _keep(asyncio.ensure_future(self._send(message)))
+        else:
+            self.outgoing.put_nowait(message)
+
+    async def _forward(self) -> None:
+        while (message := await self.outgoing.get()) is not None:
+            await self._send(message)
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        try:
+            await self.layer.group_send(room_group(self.room_id), message)
+        except Exception:  # the other processes' keep-up fills it from the database
+            logger.warning("live room %s could not forward an event", self.room_id, exc_info=True)
 
     async def _relay(self) -> None:
         while True:
@@ -200,8 +279,21 @@ class _Here:
                 logger.warning("live room %s lost its group messages", self.room_id, exc_info=True)
                 await asyncio.sleep(1.0)
                 continue
-            for inbox in self.sockets.values():
-                inbox.put_nowait(message)
+            if message.get("type") == "live.event" and message["event"]["seq"] in self.handed:
+                self.handed.discard(message["event"]["seq"])  # our own, handed out already
+                continue
+            self.hand_out(message)
+
+    async def _vouch(self) -> None:
+        """Keep this process's participants present, and announce who came back or went (`presence_vouch`)."""
+        here = {s.participant.pk for s in self.sockets if s.participant is not None and s.relayed is not None}
+        try:
+            changed = await database_sync_to_async(live.presence_vouch)(room_id=self.room_id, here=here)
+        except Exception:  # the database is down: vouch next round
+            logger.warning("live presence of room %s not kept", self.room_id, exc_info=True)
+            return
+        for participant_id in changed:
+            _presence_soon(self.room_id, participant_id, self.layer)
 
     async def _keep_up(self) -> None:
         """Every few seconds, rejoin the group (the channel layer may have restarted and forgotten it) and
@@ -212,6 +304,7 @@ class _Here:
         while True:
             await asyncio.sleep(KEEP_UP_EVERY * (0.75 + random.random() / 2))  # noqa: S311 - only spreads load
             await self._rejoin()
+            await self._vouch()
             try:
                 newest = await database_sync_to_async(_newest_seq)(self.room_id)
                 if committed_before is not None:
@@ -283,11 +376,9 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.language = _language(self.scope)
-        session = self.scope.get("session")
-        bindings = await database_sync_to_async(self._bindings)(session)
         try:
             self.room, self.participant = await database_sync_to_async(_identify)(
-                self.scope, self.scope["url_route"]["kwargs"]["session_id"], self.scope.get("user"), bindings
+                self.scope, self.scope["url_route"]["kwargs"]["session_id"]
             )
         except Refused as refused:
             await self.close(code=4404 if refused.code == "not_found" else 4403)
@@ -307,14 +398,10 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         """Accept, send `hello` (and what a `?last_seq=N` asks for), and announce the newcomer."""
         assert self.room is not None
         await self.accept()
-        snapshot, last_seq = await database_sync_to_async(_hello)(self.room.pk)
+        snapshot, last_seq = await database_sync_to_async(_hello)(self.room, self.participant)
         you = None
         if self.participant is not None:
-            await database_sync_to_async(live.room_join)(room=self.room, participant=self.participant)
-            me = person(self.participant)
-            snapshot["participants"] = self._with_me(snapshot["participants"], me)
-            snapshot["my_votes"] = await database_sync_to_async(my_votes)(self.participant)
-            you = {**me, "muted": self.participant.muted}
+            you = {**person(self.participant), "muted": self.participant.muted}
         await self.send_json(
             {"type": "hello", "you": you, "room": self._for_viewer(snapshot), "last_seq": last_seq}
         )
@@ -323,18 +410,7 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
         if resume_from.isdigit():
             await self._resume(int(resume_from), ref=None)
         if self.participant is not None:
-            self._presence_soon()
-
-    @staticmethod
-    def _bindings(session: Any) -> dict[str, int]:
-        if session is None:
-            return {}
-        found = session.get("civic_live") or {}
-        return found if isinstance(found, dict) else {}
-
-    @staticmethod
-    def _with_me(people: list[dict[str, Any]], you: dict[str, Any]) -> list[dict[str, Any]]:
-        return people if any(p["id"] == you["id"] for p in people) else [*people, you]
+            _presence_soon(self.room.pk, self.participant.pk, self.channel_layer)
 
     async def disconnect(self, code: int) -> None:
         if self.relayed is not None:
@@ -344,7 +420,7 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
             self.here = None
         if self.participant is not None:
             await database_sync_to_async(live.room_leave)(participant=self.participant)
-            self._presence_soon()
+            _presence_soon(self.participant.room_id, self.participant.pk, self.channel_layer)
 
     # --- receiving ------------------------------------------------------------------------------------------
 
@@ -407,23 +483,30 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
                     )
                 if kind in FACILITATOR_ONLY and not self.participant.is_facilitator:
                     raise Refused("forbidden", _lazy("Only the facilitator can do that."))
-                seq = await database_sync_to_async(self._run)(handler, content)
+                here = self.here  # kept should the socket close while the action runs
+                seq, held = await database_sync_to_async(self._run)(handler, content)
             except (Refused, LiveError) as refused:
                 await self._error(ref, refused.code, refused.message)
                 return
+            for _room_id, message in held:  # each action acts in this socket's room
+                if here is not None:
+                    here.publish(message)
             await self.send_json({"type": "ack", "ref": ref, "seq": seq})
 
-    def _run(self, handler: Callable[..., Any], content: dict[str, Any]) -> int | None:
-        """Call the action's service in this socket's language; the logged event's number, if any."""
+    def _run(
+        self, handler: Callable[..., Any], content: dict[str, Any]
+    ) -> tuple[int | None, list[tuple[int, dict[str, Any]]]]:
+        """Call the action's service in this socket's language; the logged event's number, if any, and the
+        committed events to deliver."""
         assert self.room is not None and self.participant is not None
-        with translation.override(self.language):
-            room = LiveRoom.objects.get(pk=self.room.pk)
+        room = self.room  # every service reads the room's state afresh, under its lock
+        with translation.override(self.language), live.broadcasts_held() as held:
             result = handler(room, self.participant, content)
         if result is None:
-            return None  # a flag: recorded, not logged as an event
+            return None, held  # a flag: recorded, not logged as an event
         event_seq = getattr(result, "seq", None)
         # Services that return their new row (message, poll, statement) left its event's number on `room`.
-        return event_seq if isinstance(event_seq, int) else room.next_seq
+        return (event_seq if isinstance(event_seq, int) else room.next_seq), held
 
     async def _error(self, ref: Any, code: str, message: str | Promise) -> None:
         with translation.override(self.language):
@@ -524,36 +607,6 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
     async def live_typing(self, message: dict[str, Any]) -> None:
         if self.participant is None or message["id"] != self.participant.pk:
             await self.send_json({"type": "typing", "id": message["id"]})
-
-    def _presence_soon(self) -> None:
-        """Broadcast who joined and who left once the joins and leaves of the next second have happened
-        (the full list is in `hello`)."""
-        assert self.room is not None and self.participant is not None
-        room_id = self.room.pk
-        pending = _presence_pending.get(room_id)
-        if pending is not None:
-            pending.add(self.participant.pk)
-            return
-        touched = _presence_pending[room_id] = {self.participant.pk}
-        layer = self.channel_layer
-        group = self.group
-
-        async def later() -> None:
-            await asyncio.sleep(PRESENCE_DELAY)
-            del _presence_pending[room_id]
-            try:
-                joined, left = await database_sync_to_async(presence_change)(room_id, touched)
-                frame = {"type": "presence", "joined": joined, "left": left}
-                text = json.dumps(frame, ensure_ascii=False)
-                await layer.group_send(
-                    group, {"type": "live.presence", "frame": frame, "text": text, "key": uuid.uuid4().hex}
-                )
-            except Exception:  # presence is best effort
-                logger.warning("live presence of room %s not sent", room_id, exc_info=True)
-
-        task = asyncio.ensure_future(later())
-        _background.add(task)
-        task.add_done_callback(_background.discard)
 
     # --- actions: each takes the room, the acting participant and the frame, and calls one service ----------
 

@@ -77,8 +77,11 @@ class LiveParticipant(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PARTICIPANT)
     muted = models.BooleanField(default=False)
     removed = models.BooleanField(default=False)
-    # Open sockets (presence); ephemeral, so never logged as an event.
+    # Open sockets (presence); ephemeral, so never logged as an event. Servers holding the participant's
+    # sockets vouch for them every few seconds (`seen_at`): a count nobody vouched for lately is a stopped
+    # server's.
     connections = models.PositiveIntegerField(default=0)
+    seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

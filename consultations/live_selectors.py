@@ -6,9 +6,11 @@ hidden later is replayed as `{"id", "hidden": true}`.
 
 from collections import Counter
 from collections.abc import Collection
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations.live_models import (
@@ -28,6 +30,13 @@ from consultations.live_models import (
 PAGE = 500
 SNAPSHOT_MESSAGES = 200
 TEXT_EVENTS = {"message", "message_pinned"}
+SNAPSHOTS_KEPT = 64  # rooms whose latest snapshot this process keeps
+# A participant counts as present while a server holding a socket of theirs vouches for them (every few
+# seconds); one whose server stopped without closing its sockets is gone after this long.
+PRESENCE_TTL = timedelta(seconds=30)
+
+# Each room's snapshot but presence, as of a sequence number: room id → ((id, created, seq), snapshot).
+_logged_state: dict[int, tuple[tuple[int, Any, int], dict[str, Any]]] = {}
 
 
 def person(participant: LiveParticipant) -> dict[str, Any]:
@@ -161,17 +170,25 @@ def events_after(room_id: int, last_seq: int, *, limit: int = PAGE) -> list[dict
     return redact([wire_event(event) for event in events], room_id)
 
 
+def present(now: datetime | None = None) -> Q:
+    """Participants with an open socket that a running server vouched for lately."""
+    return Q(connections__gt=0, removed=False, seen_at__gte=(now or timezone.now()) - PRESENCE_TTL)
+
+
 def presence(room: LiveRoom) -> list[dict[str, Any]]:
-    present = LiveParticipant.objects.filter(room=room, connections__gt=0, removed=False)
-    return [person(participant) for participant in present]
+    here = LiveParticipant.objects.filter(present(), room=room)
+    return [
+        {"id": pk, "name": name, "role": role}
+        for pk, name, role in here.values_list("pk", "display_name", "role")
+    ]
 
 
 def presence_change(room_id: int, touched: Collection[int]) -> tuple[list[dict[str, Any]], list[int]]:
     """Of the participants who came or went lately: those here now, and the ids of those gone."""
-    present = LiveParticipant.objects.filter(
-        room_id=room_id, pk__in=touched, connections__gt=0, removed=False
-    )
-    joined = [person(participant) for participant in present]
+    joined = [
+        person(participant)
+        for participant in LiveParticipant.objects.filter(present(), room_id=room_id, pk__in=touched)
+    ]
     here = {found["id"] for found in joined}
     return joined, sorted(set(touched) - here)
 
@@ -244,7 +261,22 @@ def my_votes(participant: LiveParticipant) -> dict[str, dict[str, Any]]:
 
 
 def room_snapshot(room: LiveRoom) -> dict[str, Any]:
-    """What a client needs to draw the room, as of `room.next_seq` (read in the same transaction)."""
+    """What a client needs to draw the room, as of `room.next_seq` (read in the same transaction, with the
+    room row locked so that no event is logged meanwhile).
+
+    Everything in it but presence changes only with a logged event, so that part is read once per sequence
+    number in a process and shared by every socket that joins meanwhile (a thousand joining at once read it
+    once); presence is read each time."""
+    key = (room.pk, room.created_at, room.next_seq)
+    logged = _logged_state.get(room.pk)
+    if logged is None or logged[0] != key:
+        if len(_logged_state) >= SNAPSHOTS_KEPT:
+            del _logged_state[next(iter(_logged_state))]
+        logged = _logged_state[room.pk] = (key, _logged_snapshot(room))
+    return {**logged[1], "participants": presence(room)}
+
+
+def _logged_snapshot(room: LiveRoom) -> dict[str, Any]:
     pinned = room.pinned_message
     return {
         "id": room.pk,
@@ -254,7 +286,6 @@ def room_snapshot(room: LiveRoom) -> dict[str, Any]:
         "current_item": room.current_item_id,
         "pinned": _message_row(pinned, {}) if pinned is not None and pinned.hidden_at is None else None,
         "video_url": room.video_url,
-        "participants": presence(room),
         "queue": hand_queue(room),
         "floor": floor(room),
         "polls": [poll_payload(poll) for poll in room.polls.filter(closed_at=None)],

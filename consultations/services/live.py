@@ -4,17 +4,24 @@ Each service validates, then in one transaction locks the room row to take the n
 its domain row and one `LiveEvent`, and broadcasts the event to the room's group when the transaction commits.
 The database is the source of truth: a broadcast that fails (Redis down, a full channel) loses nothing, since
 sockets refill gaps and reconnecting clients resume from the log.
+
+A socket's own action runs inside `broadcasts_held()`: its committed events come back to the socket's event
+loop, which hands them to the room's sockets in that process at once and forwards them to the group (see
+`consultations.consumers`), instead of this thread waiting on the channel layer.
 """
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,12 +48,14 @@ from consultations.live_models import (
     StatementVote,
 )
 from consultations.live_selectors import (
+    PRESENCE_TTL,
     agenda_payload,
     hand_queue,
     message_data,
     person,
     poll_counts,
     poll_payload,
+    present,
     reaction_counts,
     statement_counts,
     wire_event,
@@ -59,6 +68,8 @@ POLL_OPTIONS_MAX = 10
 OPTION_MAX = 100
 REASON_MAX = 300
 AGENDA_MAX = 30
+# Takes the room's next sequence number, locking its row until the transaction ends.
+NEXT_SEQ_SQL = "UPDATE consultations_liveroom SET next_seq = next_seq + 1 WHERE id = %s RETURNING next_seq"
 
 
 class LiveError(ServiceError):
@@ -73,9 +84,30 @@ def room_group(room_id: int) -> str:
     return f"live-room-{room_id}"
 
 
+# Committed events held for the caller of `broadcasts_held()`, as (room id, group message).
+_held: ContextVar[list[tuple[int, dict[str, Any]]] | None] = ContextVar("live_broadcasts_held", default=None)
+
+
+@contextmanager
+def broadcasts_held() -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """Within the block, committed events are collected in the yielded list rather than sent; the caller
+    sends them (a socket's action, whose event loop delivers them without a thread waiting on the layer)."""
+    held: list[tuple[int, dict[str, Any]]] = []
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
 def broadcast(room_id: int, message: dict[str, Any]) -> None:
-    """Send `message` to the room's sockets; a failure is logged, not raised (the log is the truth)."""
-    group_send(room_group(room_id), message)
+    """Send `message` to the room's sockets (or hold it, see `broadcasts_held`); a failure is logged, not
+    raised (the log is the truth)."""
+    held = _held.get()
+    if held is not None:
+        held.append((room_id, message))
+    else:
+        group_send(room_group(room_id), message)
 
 
 def live_event_log(
@@ -86,11 +118,10 @@ def live_event_log(
     Must run inside a transaction (every service here is atomic); the room row stays locked until commit,
     so numbers are given and committed in order.
     """
-    locked = LiveRoom.objects.select_for_update().only("pk", "next_seq").get(pk=room.pk)
-    locked.next_seq += 1
-    LiveRoom.objects.filter(pk=room.pk).update(next_seq=locked.next_seq)
-    room.next_seq = locked.next_seq
-    event = LiveEvent.objects.create(room_id=room.pk, seq=locked.next_seq, type=type, actor=actor, data=data)
+    with connection.cursor() as cursor:  # one round trip: the ORM's update() cannot return the new number
+        cursor.execute(NEXT_SEQ_SQL, [room.pk])
+        (room.next_seq,) = cursor.fetchone()
+    event = LiveEvent.objects.create(room_id=room.pk, seq=room.next_seq, type=type, actor=actor, data=data)
     wire = wire_event(event)
     message = {"type": "live.event", "event": wire, "text": json.dumps(wire, ensure_ascii=False)}
     transaction.on_commit(lambda: broadcast(room.pk, message))
@@ -276,9 +307,14 @@ def live_pass_redeem(*, token: str) -> LiveParticipant:
 
 
 def room_join(*, room: LiveRoom, participant: LiveParticipant) -> LiveParticipant:
-    """Count one more open socket of `participant` (presence; not logged)."""
+    """Count one more open socket of `participant` (presence; not logged). A count that no server vouched
+    for lately was left by the sockets of a server that stopped: it starts again from this one."""
     fresh = _member(room, participant)
-    LiveParticipant.objects.filter(pk=fresh.pk).update(connections=F("connections") + 1)
+    now = timezone.now()
+    LiveParticipant.objects.filter(pk=fresh.pk).update(
+        connections=Case(When(seen_at__gte=now - PRESENCE_TTL, then=F("connections") + 1), default=Value(1)),
+        seen_at=now,
+    )
     return fresh
 
 
@@ -286,6 +322,24 @@ def room_leave(*, participant: LiveParticipant) -> None:
     LiveParticipant.objects.filter(pk=participant.pk, connections__gt=0).update(
         connections=F("connections") - 1
     )
+
+
+@transaction.atomic
+def presence_vouch(*, room_id: int, here: Collection[int]) -> set[int]:
+    """Vouch for the participants `here` (with a socket in the calling server), and count as gone those no
+    server vouched for within PRESENCE_TTL (their server stopped without closing its sockets). Each server
+    calls it every few seconds for each room it holds sockets of. Returns whose presence changed: people
+    here who had been counted gone (their server was stalled), and people gone now."""
+    now = timezone.now()
+    mine = LiveParticipant.objects.filter(room_id=room_id, pk__in=here, removed=False)
+    back = set(mine.exclude(present(now)).values_list("pk", flat=True))
+    mine.update(seen_at=now, connections=Greatest(F("connections"), 1))
+    stale = LiveParticipant.objects.filter(room_id=room_id, connections__gt=0).exclude(
+        seen_at__gte=now - PRESENCE_TTL
+    )
+    gone = set(stale.values_list("pk", flat=True))
+    LiveParticipant.objects.filter(pk__in=gone).update(connections=0)
+    return back | gone
 
 
 # --- the facilitator's controls -----------------------------------------------------------------------------
