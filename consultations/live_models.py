@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 REACTIONS = ("👍", "❤️", "😮", "🙏", "👏")
 MESSAGE_MAX = 1000
@@ -17,7 +18,7 @@ STATEMENT_MAX = 280
 class LiveRoom(models.Model):
     class State(models.TextChoices):
         SCHEDULED = "scheduled", _("Not started")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("live room status", "Open")
         PAUSED = "paused", _("Paused")
         CLOSED = "closed", _("Closed")
 
