@@ -35,6 +35,7 @@ def header(response: dict, name: str) -> str | None:
 async def town_with_a_report() -> tuple[Town, str]:
     town = await sync_to_async(Town)()
     report = await sync_to_async(make_report)(town)
+    assert report.point is not None
     x, y = tile_of(report.point, 16)
     return town, f"/reports/tiles/16/{x}/{y}.pbf"
 
