@@ -5,8 +5,9 @@ type's selection probability is E[count] / size; by symmetry leximin treats a ty
 
 1. Cover: find panels that together seat every type that can sit at all; the others get probability 0.
 2. Fast path: compute the leximin vector of the LP relaxation (cheap, see `relaxed`) and try to write it as
-   a mixture of real panels by column generation. The relaxation contains every real distribution, so if
-   the mixture exists its marginals are exactly the leximin optimum.
+   a mixture of real panels: peel panels off it, and where the peeling gets stuck, finish by column
+   generation on the small face of a point it passed (see `face`). The relaxation contains every real
+   distribution, so if the mixture exists its marginals are exactly the leximin optimum.
 3. Otherwise the classic leximin loop of Flanigan et al. on types: maximise the lowest probability among
    open types by column generation, fix the types whose dual value is positive (they cannot rise in any
    optimum), repeat until every type is fixed.
@@ -22,10 +23,11 @@ import numpy as np
 
 from .diagnose import ensure_feasible
 from .errors import SortitionError
+from .face import Face, face_of
 from .master import PRICE_TOL, Master, generate
 from .model import Instance, IntArray, TypeTable
 from .pricing import FloatArray, PanelSearch
-from .relaxed import decompose, relaxed_leximin
+from .relaxed import Peeling, decompose, relaxed_leximin
 from .result import Distribution, PanelType, Selection, WeightedPanel
 
 # The mixture must reach the relaxation's leximin vector to within this factor to be accepted as exact.
@@ -64,28 +66,30 @@ def leximin_types(
     """Compute the leximin distribution over type-count panels; SortitionError if no panel exists."""
     report = progress or (lambda _: None)
     search = PanelSearch(types, panel_size)
-    master = Master(types.sizes)
-    possible = _cover(search, master)
-    report(Progress("cover", int((~possible).sum()), types.count, 0, len(master.panels)))
+    # Every panel found is kept here: the exact leximin loop, if needed, starts from all of them.
+    pool = Master(types.sizes)
+    possible = _cover(search, pool)
+    report(Progress("cover", int((~possible).sum()), types.count, 0, len(pool.panels)))
 
     upper = np.where(possible, search.upper, 0)
     target, relaxed_rounds = relaxed_leximin(types, panel_size, upper)
-    report(Progress("relaxation", 0, types.count, relaxed_rounds, len(master.panels)))
-    pieces, _ = decompose(target * types.sizes, search)
-    for panel, _ in pieces:
-        master.add(panel)
-    report(Progress("decomposition", 0, types.count, relaxed_rounds, len(master.panels)))
-    master.set_rows(target, np.zeros(types.count), z_max=1.0)
+    report(Progress("relaxation", 0, types.count, relaxed_rounds, len(pool.panels)))
+    peeling = decompose(target * types.sizes, search)
+    for panel in peeling.panels:
+        pool.add(panel)
+    report(Progress("decomposition", 0, types.count, relaxed_rounds, len(pool.panels)))
 
     def mixing() -> None:
-        report(Progress("mixture", 0, types.count, relaxed_rounds, len(master.panels)))
+        report(Progress("mixture", 0, types.count, relaxed_rounds, len(pool.panels)))
 
-    reached, _ = generate(master, search, target > 0, mixing)
-    if reached >= 1 - MIXTURE_TOL:
-        report(Progress("mixture", types.count, types.count, relaxed_rounds, len(master.panels)))
-        return _result(master, master.mixture(), types, relaxed_rounds, search, "relaxation")
+    mixture = _mixture(peeling, search, pool, mixing)
+    if mixture is not None:
+        report(Progress("mixture", types.count, types.count, relaxed_rounds, len(pool.panels)))
+        panels, weights, programs = mixture
+        return _result(panels, weights, types, relaxed_rounds, programs, "relaxation")
 
     # The relaxation's optimum is not a mixture of real panels: run the exact leximin loop, reusing panels.
+    master = pool
     fixed = ~possible
     master.set_rows(np.where(possible, 1.0, 0.0), np.zeros(types.count))
     rounds = 0
@@ -106,7 +110,67 @@ def leximin_types(
         fixed[newly] = True
         master.fix(newly, floor)
         report(Progress("rounds", int(fixed.sum()), types.count, rounds, len(master.panels)))
-    return _result(master, master.mixture(pin_floor=True), types, rounds, search, "rounds")
+    weights = master.mixture(pin_floor=True)
+    return _result(master.panels, weights, types, rounds, search.integer_programs, "rounds")
+
+
+def _mixture(
+    peeling: Peeling, search: PanelSearch, pool: Master, after_solve: Callable[[], None]
+) -> tuple[list[IntArray], FloatArray, int] | None:
+    """Panels and weights making up the peeled point exactly, with the integer programs used; None if none do.
+
+    The peeling usually stops near its end, having left the panels' hull at its last step or one of the last
+    few. So look for a mixture for the point before the last step, then before the 4th, 16th... last, on the
+    point's face (small: many types are at a bound there), and back to the start if need be. A mixture for
+    the point before step j, with the panels peeled in steps before j, makes up the whole point.
+    """
+    programs = search.integer_programs
+    if peeling.complete:
+        return peeling.panels, np.array(peeling.weights), programs
+    steps = len(peeling.panels)
+    back = 1
+    while True:
+        start = max(0, steps - back)
+        back *= 4
+        face = face_of(peeling.points[start], search)
+        weights = _mix_on_face(face, peeling.points[start], peeling.panels[start:], pool, after_solve)
+        programs += face.search.integer_programs
+        if weights is not None:
+            mixed = [face.lift(p) for p in weights[0]]
+            return (
+                peeling.panels[:start] + mixed,
+                np.concatenate([peeling.weights[:start], peeling.remaining[start] * weights[1]]),
+                programs,
+            )
+        if start == 0:
+            return None
+
+
+def _mix_on_face(
+    face: Face, point: FloatArray, known: list[IntArray], pool: Master, after_solve: Callable[[], None]
+) -> tuple[list[IntArray], FloatArray] | None:
+    """Panels over the face's free types and weights making up `point`, by column generation; or None.
+
+    `known` panels on the face start the master; every panel generated is also added (whole) to `pool`.
+    """
+    sizes = face.search.types.sizes
+    master = Master(sizes)
+    for panel in known:
+        counts = face.project(panel)
+        if counts is not None:
+            master.add(counts)
+    master.set_rows(point[face.free] / sizes, np.zeros(len(sizes)), z_max=1.0)
+    lifted = 0
+
+    def collect() -> None:
+        nonlocal lifted
+        for counts in master.panels[lifted:]:
+            pool.add(face.lift(counts))
+        lifted = len(master.panels)
+        after_solve()
+
+    reached, _ = generate(master, face.search, np.ones(len(sizes), dtype=bool), collect)
+    return (master.panels, master.mixture()) if reached >= 1 - MIXTURE_TOL else None
 
 
 def _cover(search: PanelSearch, master: Master) -> np.ndarray:
@@ -125,14 +189,14 @@ def _cover(search: PanelSearch, master: Master) -> np.ndarray:
 
 
 def _result(
-    master: Master, weights: FloatArray, types: TypeTable, rounds: int, search: PanelSearch, path: str
+    panels: list[IntArray], weights: FloatArray, types: TypeTable, rounds: int, programs: int, path: str
 ) -> TypeDistribution:
     weights = np.maximum(weights, 0.0)
     keep = weights > PRICE_TOL * 1e-2
-    panels = [p for p, k in zip(master.panels, keep, strict=True) if k]
+    kept = [p for p, k in zip(panels, keep, strict=True) if k]
     probabilities = weights[keep] / weights[keep].sum()
-    type_probabilities = (np.array(panels, dtype=np.float64).T @ probabilities) / types.sizes
-    return TypeDistribution(panels, probabilities, type_probabilities, rounds, search.integer_programs, path)
+    type_probabilities = (np.array(kept, dtype=np.float64).T @ probabilities) / types.sizes
+    return TypeDistribution(kept, probabilities, type_probabilities, rounds, programs, path)
 
 
 def leximin(instance: Instance, *, progress: ProgressCallback | None = None) -> Selection:

@@ -8,6 +8,8 @@ pools it nearly always can, which is what makes the engine fast.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import highspy
 import numpy as np
 
@@ -73,21 +75,36 @@ def relaxed_leximin(types: TypeTable, panel_size: int, upper: IntArray) -> tuple
     return values, rounds
 
 
-def decompose(counts: FloatArray, search: PanelSearch) -> tuple[list[tuple[IntArray, float]], bool]:
+@dataclass(frozen=True)
+class Peeling:
+    """The panels peeled off a point, with weights, and the rest of the point before each step.
+
+    Before step i the point was `weights[:i] . panels[:i] + remaining[i] * points[i]`; when `complete`, the
+    weights sum to 1 and the panels alone make up the point.
+    """
+
+    panels: list[IntArray]
+    weights: list[float]
+    points: list[FloatArray]
+    remaining: list[float]
+    complete: bool
+
+
+def decompose(counts: FloatArray, search: PanelSearch) -> Peeling:
     """Write expected counts as a mixture of real panels by peeling (a constructive Caratheodory).
 
     Take a panel x on the smallest face of the relaxation that contains the point y, move from x through y to
     the face's boundary, y' = y + mu (y - x), and record y = (y' + mu x) / (1 + mu). Each step pins one more
-    bound, so there are at most as many steps as types, each a small integer program. A face of the
-    relaxation may hold no real panel even when the point is a mixture of them; then the panels found so far
-    are returned with False, as a head start for column generation.
+    bound, so there are at most as many steps as types, each a small integer program. A step may leave the
+    panels' convex hull (the relaxation is larger), and then a later face holds no real panel: the peeling
+    stops incomplete, and the caller can look for a mixture for one of the points it passed.
     """
     types = search.types
     matrix = types.matrix.astype(np.float64)
     upper = search.upper.astype(np.float64)
     y = counts.astype(np.float64).copy()
     weight = 1.0
-    parts: list[tuple[IntArray, float]] = []
+    peeling = Peeling([], [], [], [], complete=False)
     nothing = np.zeros(types.count)
     for _ in range(types.count + 2):
         y[np.abs(y) < ON_BOUND] = 0.0
@@ -104,18 +121,22 @@ def decompose(counts: FloatArray, search: PanelSearch) -> tuple[list[tuple[IntAr
             np.where(at_min | at_max, per_quota.round(), search.quota_upper),
         )
         if panel is None:
-            return parts, False
+            return peeling
+        peeling.points.append(y.copy())
+        peeling.remaining.append(weight)
+        peeling.panels.append(panel)
         step = y - panel
         if np.abs(step).max() < ON_BOUND:
-            parts.append((panel, weight))
-            return parts, True
+            peeling.weights.append(weight)
+            return replace(peeling, complete=True)
         mu = _longest_step(y, step, upper, matrix, types.mins, types.maxs)
         if not 1e-12 < mu < 1e12:
-            return parts, False
-        parts.append((panel, weight * mu / (1 + mu)))
+            peeling.weights.append(0.0)
+            return peeling
+        peeling.weights.append(weight * mu / (1 + mu))
         y = y + mu * step
         weight /= 1 + mu
-    return parts, False
+    return peeling
 
 
 def _longest_step(
