@@ -18,8 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.datastructures import MultiValueDict
@@ -259,18 +257,16 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
         data, _files = parse_body(request)
     except ServiceError as refused:
         return error(refused.message)
-    email = normalise(str(data.get("email", "") or ""))
+    try:
+        email = supporters.supporter_email(data.get("email"))
+    except ServiceError as refused:
+        return error(refused.message, field_errors=refused.field_errors)
     follow = str(data.get("follow", "")).strip().lower() in {"true", "1", "on", "yes"}
     if follow and not email:
         message = _("Give an e-mail address to hear about the report's progress.")
         return error(message, field_errors={"email": [message]})
     new_token = None
     if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            message = _("Enter an e-mail address like name@example.jp.")
-            return error(message, field_errors={"email": [message]})
         key = supporters.key_for_email(email)
     else:
         key, new_token = supporters.key_for_browser(request)

@@ -7,7 +7,13 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from civic.errors import ServiceError
+from reports.forms import normalise
 
 COOKIE = "civic_supporter"
 UNFOLLOW_SALT = "reports.unfollow"
@@ -18,6 +24,19 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 def _keyed(kind: str, value: str) -> str:
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
     return f"{kind}:{digest[:64]}"
+
+
+def supporter_email(raw: object) -> str:
+    """A supporter's e-mail address as given, normalised ("" for none); ServiceError, on the `email` field,
+    for one that is not an address."""
+    email = normalise(str(raw or ""))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            message = _("Enter an e-mail address like name@example.jp.")
+            raise ServiceError(message, field_errors={"email": [message]}) from None
+    return email
 
 
 def key_for_email(email: str) -> str:

@@ -6,8 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -17,7 +15,7 @@ from civic import ratelimit
 from civic.errors import ServiceError
 from civic.models import Municipality
 from reports import pending, presenters, supporters
-from reports.forms import ReportForm, normalise
+from reports.forms import ReportForm
 from reports.models import Category, PendingUpload, Report, Reporter, ReportSupport
 from reports.photos import PhotoError, process_photo
 from reports.questions import questions
@@ -346,13 +344,11 @@ def report_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
     """'Me too' from this browser; with an e-mail address, the supporter also hears about the progress."""
     report = public_report_or_404(request, reference)
-    email = normalise(request.POST.get("email", ""))
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            messages.error(request, _("Enter an e-mail address like name@example.jp."))
-            return HttpResponseRedirect(presenters.report_url(report) + "#support-title")
+    try:
+        email = supporters.supporter_email(request.POST.get("email"))
+    except ServiceError as refused:
+        messages.error(request, refused.message)
+        return HttpResponseRedirect(presenters.report_url(report) + "#support-title")
     key, new_token = supporters.key_for_browser(request)
     follower = Reporter(email=email, notify=Reporter.Notify.EMAIL) if email else None
     try:
