@@ -11,7 +11,9 @@ database before the newer event is sent. `?last_seq=N` in the URL, or a `resume`
 
 Fan-out: a process has one member of a room's channel-layer group (`_Here`), which hands each group message to
 the room's sockets in this process and checks the database for all of them every few seconds; frames are
-encoded once (by the service for events, once per language here for watchers), not once per socket. The
+encoded once (by the service for events, once per language here for watchers), not once per socket. A socket
+that is up to date and idle gets the frame straight into its outbox (`live_outbox`: written at once, without a
+task, unless its buffer is full); the others queue it and take it in turn. The
 events of an action taken on a socket here are handed to this process's sockets as soon as they are
 committed, then forwarded to the group in order for the other processes (the echo is not handed out twice).
 """
@@ -38,6 +40,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from civic.models import Municipality
 from civic.tenancy import municipality_for_host
 from consultations.live_models import AgendaItem, LiveMessage, LiveParticipant, LiveRoom, Poll, Statement
+from consultations.live_outbox import Outbox
 from consultations.live_selectors import (
     PAGE,
     events_after,
@@ -202,7 +205,7 @@ def _presence_soon(room_id: int, participant_id: int, layer: Any) -> None:
 
 class _Here:
     """A room's sockets in this process. One channel of this process is in the room's group and hands each
-    group message to every socket here (a queue each, so a slow one holds up nobody); one periodic task
+    group message to every socket here (at once, or into its queue; a slow one holds up nobody); one periodic task
     checks the database for all of them. Events logged by actions on these sockets are handed out here
     directly and forwarded to the group by one task, in the order they were committed."""
 
@@ -246,9 +249,11 @@ class _Here:
             _keep(asyncio.ensure_future(self.layer.group_discard(room_group(self.room_id), self.channel)))
 
     def hand_out(self, message: dict[str, Any]) -> None:
-        """Queue a group message for every socket here."""
-        for inbox in self.sockets.values():
-            inbox.put_nowait(message)
+        """Give a group message to every socket here: at once to those that are up to date and idle (see
+        `LiveSessionConsumer.offer`), queued for the others."""
+        for socket, inbox in self.sockets.items():
+            if not (inbox.empty() and socket.offer(message)):
+                inbox.put_nowait(message)
 
     def publish(self, message: dict[str, Any]) -> None:
         """An event committed by an action here: to the sockets here now, to the other processes next."""
@@ -366,11 +371,17 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
     last_typing: float = 0.0
     here: _Here | None = None
     relayed: "asyncio.Future[None] | None" = None
+    outbox: Outbox
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Live events, refills and the periodic check take turns, so frames go out once and in order.
         self.delivering = asyncio.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Every frame goes out through the outbox, in order, so room events can be given to it directly.
+        self.outbox = Outbox(send)
+        await super().__call__(scope, receive, self.outbox)
 
     # --- connecting -----------------------------------------------------------------------------------------
 
@@ -488,10 +499,12 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
             except (Refused, LiveError) as refused:
                 await self._error(ref, refused.code, refused.message)
                 return
-            for _room_id, message in held:  # each action acts in this socket's room
-                if here is not None:
-                    here.publish(message)
-            await self.send_json({"type": "ack", "ref": ref, "seq": seq})
+            try:
+                await self.send_json({"type": "ack", "ref": ref, "seq": seq})
+            finally:  # the others hear of it even if this socket has just closed
+                for _room_id, message in held:  # each action acts in this socket's room
+                    if here is not None:
+                        here.publish(message)  # this socket's own copy waits in its queue for the lock
 
     def _run(
         self, handler: Callable[..., Any], content: dict[str, Any]
@@ -567,17 +580,48 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # a socket closing meanwhile; the keep-up fills anything missed
                 logger.info("live group message not delivered", exc_info=True)
 
+    def offer(self, message: dict[str, Any]) -> bool:
+        """Send a room's group message at once, as `_take` would, when nothing of this socket's is under way
+        (its greeting, an action awaiting its ack, a refill) and it is the next event this socket needs; False
+        leaves it to the socket's queue."""
+        if self.relayed is None or self.delivering.locked():
+            return False
+        kind = message.get("type")
+        if kind == "live.presence":
+            text = self._presence_text(message)
+        elif kind == "live.event" and message.get("text") is not None:
+            frame = message["event"]
+            if frame["seq"] != self.delivered + 1 or frame["event"] == "removed":
+                return False
+            self.delivered = frame["seq"]
+            text = self._event_text(frame, message["text"])
+        else:
+            return False
+        self.outbox.put({"type": "websocket.send", "text": text})
+        return True
+
+    def _event_text(self, frame: dict[str, Any], text: str) -> str:
+        """A live event as this socket receives it; `text` is how participants do."""
+        if self.participant is not None:
+            return text
+        assert self.room is not None
+        return _watcher_text(("event", (self.room.pk, frame["seq"])), self.language, frame)
+
+    def _presence_text(self, message: dict[str, Any]) -> str:
+        """Who joined and who left: one frame encoded once for participants (and once per language for
+        watchers) in this process."""
+        if self.participant is not None:
+            text: str = message["text"]
+            return text
+        return _watcher_text(("presence", message["key"]), self.language, message["frame"])
+
     async def _send_frame(self, frame: dict[str, Any], text: str | None) -> None:
         self.delivered = frame["seq"]
-        if self.participant is None and text is not None:  # a live event: the same for every watcher
-            assert self.room is not None
-            key = ("event", (self.room.pk, frame["seq"]))
-            await self.send(text_data=_watcher_text(key, self.language, frame))
+        if text is not None:  # a live event
+            await self.send(text_data=self._event_text(frame, text))
         elif self.participant is None:  # replayed from the log (maybe redacted since): this socket's own
             with translation.override(self.language):
                 await self.send_json(neutralise(frame))
-        elif text is not None:
-            await self.send(text_data=text)
         else:
             await self.send_json(frame)
         me = self.participant
@@ -596,13 +640,7 @@ class LiveSessionConsumer(AsyncJsonWebsocketConsumer):
             await self._send_frame(frame, message.get("text"))
 
     async def live_presence(self, message: dict[str, Any]) -> None:
-        """Who joined and who left: one frame encoded once for participants (and once per language for
-        watchers) in this process, sent to every socket as is."""
-        if self.participant is None:
-            key = ("presence", message["key"])
-            await self.send(text_data=_watcher_text(key, self.language, message["frame"]))
-        else:
-            await self.send(text_data=message["text"])
+        await self.send(text_data=self._presence_text(message))
 
     async def live_typing(self, message: dict[str, Any]) -> None:
         if self.participant is None or message["id"] != self.participant.pk:
