@@ -205,9 +205,9 @@ def _presence_soon(room_id: int, participant_id: int, layer: Any) -> None:
 
 class _Here:
     """A room's sockets in this process. One channel of this process is in the room's group and hands each
-    group message to every socket here (at once, or into its queue; a slow one holds up nobody); one periodic task
-    checks the database for all of them. Events logged by actions on these sockets are handed out here
-    directly and forwarded to the group by one task, in the order they were committed."""
+    group message to every socket here (at once, or into its queue; a slow one holds up nobody); one
+    periodic task checks the database for all of them. Events logged by actions on these sockets are handed
+    out here directly and forwarded to the group by one task, in the order they were committed."""
 
     def __init__(self, room_id: int, layer: Any) -> None:
         self.room_id = room_id
