@@ -1,6 +1,8 @@
 """Read queries of the public map, Open311 and open data: public reports only, filtered like the map."""
 
 import hashlib
+from collections.abc import Generator, Sequence
+from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.db import connection
@@ -13,6 +15,7 @@ from reports.tiles import VERSION_SQL, TileFilter, tile_sql
 
 TILE_CACHE = "default"  # per process; a town's hot tiles are few
 TILE_CACHE_SECONDS = 600
+T = TypeVar("T")
 
 
 def public_reports_matching(*, municipality: Municipality, tile_filter: TileFilter) -> QuerySet[Report]:
@@ -31,27 +34,36 @@ def public_reports_matching(*, municipality: Municipality, tile_filter: TileFilt
     return reports.order_by("-created_at", "-pk")
 
 
+# A read that needs the database part way: it yields each statement (SQL, parameters), is sent the statement's
+# first row (None: no row) and returns its result. `run_reads` runs one on Django's connection,
+# reports.tile_db.run_reads on the tiles' own connections in the event loop.
+Reads = Generator[tuple[str, Sequence[object]], tuple[Any, ...] | None, T]
+
+
 def public_report_tile(
-    *, tile_filter: TileFilter, z: int, x: int, y: int, version: str | None = None
-) -> tuple[bytes, str | None]:
+    *, tile_filter: TileFilter, z: int, x: int, y: int, asked: str | None = None
+) -> Reads[tuple[bytes | None, str | None]]:
     """One Mapbox vector tile of the public reports `tile_filter` lets through (see reports.tiles), and the
-    town's map data version it was read at. `version` is that version if the caller has just read it.
+    town's map data version it was read at; no tile (None) when `asked`, the ETag of the browser's copy,
+    is still the current one (see `version_etag`).
 
     Tiles are kept in the cache with the version they were read at, and served from there while the town's
-    version is still that one: a kept tile costs one small query (none when the caller passes the version),
-    a tile not kept one statement, which reads the tile and the version together."""
+    version is still that one: a kept tile costs one small query, a tile not kept one statement, which reads
+    the tile and the version together (revalidating reads the version first)."""
+    version = None
+    if asked:
+        version = _version_in((yield VERSION_SQL, [tile_filter.municipality_id]))
+        if asked == version_etag(version):
+            return None, version
     cache = caches[TILE_CACHE]
     key = tile_cache_key(tile_filter, z, x, y)
     kept: tuple[str, bytes] | None = cache.get(key)
     if kept is not None:
-        if version is None:
-            version = map_data_version(municipality_id=tile_filter.municipality_id)
+        if not asked:
+            version = _version_in((yield VERSION_SQL, [tile_filter.municipality_id]))
         if kept[0] == version:
             return kept[1], version
-    sql, params = tile_sql(z, x, y, tile_filter)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)  # type: ignore[arg-type]  # lists and datetimes are adapted
-        row = cursor.fetchone()
+    row = yield tile_sql(z, x, y, tile_filter)
     tile, read_at = row if row else (None, None)
     body = bytes(tile) if tile is not None else b""
     if read_at is not None:
@@ -59,14 +71,30 @@ def public_report_tile(
     return body, read_at
 
 
+def _version_in(row: tuple[Any, ...] | None) -> str | None:
+    return row[0] if row else None
+
+
+def version_etag(version: str | None) -> str:
+    """A tile's ETag: the same for every tile of a town until its reports on the map or its categories
+    change."""
+    return f'W/"map-{version or 0}"'
+
+
+def run_reads(reads: Reads[T]) -> T:
+    """A read's statements run one by one on Django's connection; its result."""
+    row = None
+    while True:
+        try:
+            sql, params = reads.send(row)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)  # type: ignore[arg-type]  # lists and datetimes are adapted
+            row = cursor.fetchone()
+
+
 def tile_cache_key(tile_filter: TileFilter, z: int, x: int, y: int) -> str:
     digest = hashlib.blake2b(repr(tile_filter).encode(), digest_size=12).hexdigest()
     return f"map-tile:{z}:{x}:{y}:{digest}"
-
-
-def map_data_version(*, municipality_id: int) -> str | None:
-    """The town's map data version (reports.tiles.VERSION_SQL), or None before its first report."""
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL, [municipality_id])
-        row = cursor.fetchone()
-    return row[0] if row else None

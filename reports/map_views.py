@@ -2,6 +2,8 @@
 vector tiles at /reports/tiles/{z}/{x}/{y}.pbf, which take the same filters as query parameters, served by a
 lean handler of their own (TileHandler)."""
 
+import logging
+import re
 import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, time, timedelta
@@ -11,7 +13,7 @@ from typing import IO, Any, cast
 from asgiref.sync import sync_to_async
 from django import forms
 from django.core import signals
-from django.core.exceptions import RequestAborted
+from django.core.exceptions import DisallowedHost, RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.paginator import Paginator
@@ -28,10 +30,13 @@ from django.views.decorators.http import require_GET
 
 from civic.models import Municipality
 from civic.tenancy import municipality_for_request
-from reports.map_selectors import map_data_version, public_report_tile, public_reports_matching
+from reports import tile_db
+from reports.map_selectors import public_report_tile, public_reports_matching, run_reads, version_etag
 from reports.models import Area, Category, Report
 from reports.tiles import TileError, TileFilter, check_tile
 from reports.views import map_context, municipality_of
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 TOWN_CACHE_SECONDS = 60
@@ -42,6 +47,7 @@ OPEN = "open"
 FILTERS = ("category", "status", "area", "since", "until")
 FINISHED = "finished"  # not "closed": that is one of the statuses
 TILE_PATH_PREFIX = "/reports/tiles/"
+TILE_PATH = re.compile(r"/reports/tiles/(\d{1,2})/(\d{1,7})/(\d{1,7})\.pbf")  # as reports.urls has it
 # What tiles keep of the site's middleware (settings.MIDDLEWARE): security headers, Content-Length and the
 # frame policy. None of these has view, template or exception hooks; TileHandler relies on that.
 TILE_MIDDLEWARE = (
@@ -192,15 +198,19 @@ def report_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
         tile_filter = form.tile_filter()
     else:  # the common case, without the form's two queries for its choices
         tile_filter = TileFilter(municipality_id=municipality.pk)
-    asked = request.headers.get("If-None-Match")
-    # Revalidating needs the version first; otherwise the tile's own statement reads it.
-    version = map_data_version(municipality_id=municipality.pk) if asked else None
-    response: HttpResponse
-    if asked and asked == version_etag(version):
-        response = HttpResponseNotModified()
-    else:
-        body, version = public_report_tile(tile_filter=tile_filter, z=z, x=x, y=y, version=version)
-        response = HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
+    reads = public_report_tile(
+        tile_filter=tile_filter, z=z, x=x, y=y, asked=request.headers.get("If-None-Match")
+    )
+    return tile_response(*run_reads(reads))
+
+
+def tile_response(body: bytes | None, version: str | None) -> HttpResponse:
+    """A tile (None: the browser's copy is current) with its caching headers."""
+    response = (
+        HttpResponseNotModified()
+        if body is None
+        else HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
+    )
     response["ETag"] = version_etag(version)
     response["Cache-Control"] = f"public, max-age={TILE_MAX_AGE}"
     response["Vary"] = "Host"
@@ -211,36 +221,30 @@ def tile_municipality(request: HttpRequest) -> Municipality:
     """The request's town, remembered per host for a minute: a map asks for dozens of tiles at once, and the
     two tenancy queries would otherwise cost more than a tile from the grid."""
     host = request.get_host()
-    now = monotonic()
     remembered = TOWNS_BY_HOST.get(host)
-    if remembered is None or remembered[0] < now:
+    if remembered is None or remembered[0] < monotonic():
         if len(TOWNS_BY_HOST) >= TOWNS_REMEMBERED:
             TOWNS_BY_HOST.clear()
-        remembered = (now + TOWN_CACHE_SECONDS, municipality_for_request(request))
+        remembered = (monotonic() + TOWN_CACHE_SECONDS, municipality_for_request(request))
         TOWNS_BY_HOST[host] = remembered
     if remembered[1] is None:
         raise Http404
     return remembered[1]
 
 
-def version_etag(version: str | None) -> str:
-    """A tile's ETag: the same for every tile of a town until its reports on the map or its categories
-    change."""
-    return f'W/"map-{version or 0}"'
-
-
 class TileHandler(ASGIHandler):
     """Civic's HTTP entry point (civic.asgi): tile URLs are served here, every other request goes to `site`,
     Django's handler with the whole middleware stack.
 
-    A map asks for dozens of tiles at once and a tile from the grid is a few milliseconds of SQL, so the fixed
-    cost of a request matters. This is Django's own handler (request, URL resolving, the view, error
-    responses and logging, the request signals that close or pool database connections), without the
-    middleware a public tile never uses: sessions, CSRF, authentication, messages, language choice, Wagtail
-    redirects, the lazy `request.municipality` (tiles remember towns per host). And its synchronous part runs
-    in one trip to a pooled worker thread, like a WSGI request, where Django's ASGI handler, with this site's
-    middleware, starts a thread per request and crosses between it and the event loop five times (request
-    signals, sync-only middleware, Wagtail's async redirect middleware, the view, closing)."""
+    A map asks for dozens of tiles at once and a tile from the grid is a millisecond or two of SQL, so the
+    fixed cost of a request matters. The common tile (no filters, a town whose host was seen in the last
+    minute, a possible z/x/y, nothing for the middleware to redirect) is answered in the event loop: Django's
+    request, the TILE_MIDDLEWARE hooks, the view's reads on the tiles' own asynchronous connections
+    (reports.tile_db) and its response. Everything else, and anything that goes wrong there, takes the
+    ordinary path: Django's own handler (URL resolving, the view, error responses and logging, the request
+    signals that close or pool database connections) with TILE_MIDDLEWARE only, in one trip to a pooled
+    worker thread, where Django's ASGI handler with the whole stack would start a thread per request and
+    cross between it and the event loop five times."""
 
     def __init__(self, site: ASGIApp) -> None:
         self.site = site
@@ -250,9 +254,15 @@ class TileHandler(ASGIHandler):
         hooks: list[Any] = []  # none of TILE_MIDDLEWARE has view, template or exception hooks
         self._view_middleware = self._template_response_middleware = self._exception_middleware = hooks
         handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        middleware: list[Any] = []
         for path in reversed(TILE_MIDDLEWARE):
-            handler = convert_exception_to_response(import_string(path)(handler))
+            middleware.insert(0, import_string(path)(handler))
+            handler = convert_exception_to_response(middleware[0])
         self._middleware_chain = handler
+        self.request_hooks = [m.process_request for m in middleware if hasattr(m, "process_request")]
+        self.response_hooks = [
+            m.process_response for m in reversed(middleware) if hasattr(m, "process_response")
+        ]
 
     async def __call__(self, scope: Mapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(TILE_PATH_PREFIX):
@@ -263,8 +273,44 @@ class TileHandler(ASGIHandler):
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
-        response = await sync_to_async(self.respond, thread_sensitive=False)(scope, body)
+        response = await self.respond_in_loop(scope, body)
+        if response is None:
+            response = await sync_to_async(self.respond, thread_sensitive=False)(scope, body)
         await self.send_response(response, send)
+
+    async def respond_in_loop(self, scope: Mapping[str, Any], body: IO[bytes]) -> HttpResponseBase | None:
+        """The common tile's response, or None for `respond` to answer."""
+        found = TILE_PATH.fullmatch(scope["path"])
+        if found is None or scope.get("query_string") or scope["method"] not in ("GET", "HEAD"):
+            return None
+        request, _refused = self.create_request(scope, body)
+        if request is None:
+            return None
+        try:
+            z, x, y = (int(part) for part in found.groups())
+            check_tile(z, x, y)
+            remembered = TOWNS_BY_HOST.get(request.get_host())
+        except (TileError, DisallowedHost):
+            return None
+        if remembered is None or remembered[0] < monotonic() or remembered[1] is None:
+            return None
+        if any(hook(request) is not None for hook in self.request_hooks):  # a redirect, say
+            return None
+        reads = public_report_tile(
+            tile_filter=TileFilter(municipality_id=remembered[1].pk),
+            z=z,
+            x=x,
+            y=y,
+            asked=request.headers.get("If-None-Match"),
+        )
+        try:
+            response = tile_response(*await tile_db.run_reads(reads))
+        except Exception:  # the database: the ordinary path answers, and reports it as it reports errors
+            logger.warning("a map tile could not be read in the event loop", exc_info=True)
+            return None
+        for hook in self.response_hooks:
+            response = hook(request, response)
+        return response
 
     def respond(self, scope: Mapping[str, Any], body: IO[bytes]) -> HttpResponseBase:
         """The request's synchronous part, in one thread: the database connection is taken and given back

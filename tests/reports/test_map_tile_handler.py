@@ -3,11 +3,14 @@ stack does, with the headers a public tile needs and without sessions, CSRF or l
 URL still goes through the whole stack."""
 
 import pytest
+import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import HttpCommunicator
+from django.core import signals
 from django.test import Client
 
 from civic.asgi import application
+from reports import tile_db
 from reports.map_views import TOWNS_BY_HOST
 from tests.reports.conftest import Town
 from tests.reports.test_map_tiles import decode, make_report, tile_of
@@ -16,9 +19,24 @@ from tests.reports.test_map_tiles import decode, make_report, tile_of
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def forget_towns():
+@pytest_asyncio.fixture(autouse=True)
+async def forget_towns():
     TOWNS_BY_HOST.clear()
+    yield
+    await tile_db.close()  # this test's event loop ends with it
+
+
+@pytest.fixture
+def django_requests():
+    """How many requests went through Django's request cycle (the ordinary path) from now on."""
+    seen: list[object] = []
+
+    def count(**kwargs: object) -> None:
+        seen.append(kwargs)
+
+    signals.request_started.connect(count)
+    yield seen
+    signals.request_started.disconnect(count)
 
 
 async def get(path: str, host: str, **headers: str) -> dict:
@@ -89,3 +107,40 @@ async def test_other_urls_go_through_the_whole_stack():
     assert page["status"] == 200
     assert header(page, "content-language") == "ja"  # the site's language middleware answered
     assert "Cookie" in (header(page, "vary") or "")
+
+
+async def test_a_known_towns_tile_is_answered_in_the_event_loop_exactly_as_the_ordinary_path_answers(
+    django_requests,
+):
+    town, path = await town_with_a_report()
+    ordinary = await get(path, town.host)  # learns the town of this host
+    assert len(django_requests) == 1
+    in_loop = await get(path, town.host)
+    assert len(django_requests) == 1  # no Django request cycle, no worker thread
+    assert in_loop["status"] == 200
+    assert in_loop["body"] == ordinary["body"]
+    assert sorted(in_loop["headers"]) == sorted(ordinary["headers"])  # the middleware's headers too
+
+    revalidated = await get(path, town.host, if_none_match=header(ordinary, "etag"))
+    assert revalidated["status"] == 304
+    assert len(django_requests) == 1
+
+
+async def test_a_report_moved_onto_the_map_shows_in_the_next_tile_read_in_the_event_loop(django_requests):
+    town, path = await town_with_a_report()
+    first = await get(path, town.host)
+    await get(path, town.host)  # kept now, in the loop's path too
+    await sync_to_async(make_report)(town)  # same place: the cell counts two
+    after = await get(path, town.host)
+    assert header(after, "etag") != header(first, "etag")
+    assert decode(after["body"])["reports"][0]["properties"]["count"] == 2
+    assert len(django_requests) == 1
+
+
+async def test_filtered_impossible_and_foreign_tiles_still_take_the_ordinary_path(django_requests):
+    town, path = await town_with_a_report()
+    await get(path, town.host)
+    assert (await get(f"{path}?status=open", town.host))["status"] == 200
+    assert (await get("/reports/tiles/3/8/0.pbf", town.host))["status"] == 400
+    assert (await get(path, "attacker.example"))["status"] == 400
+    assert len(django_requests) == 4
