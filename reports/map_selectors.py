@@ -1,8 +1,8 @@
 """Read queries of the public map, Open311 and open data: public reports only, filtered like the map."""
 
 import hashlib
-from collections.abc import Generator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any, Generic, TypeVar
 
 from django.core.cache import caches
 from django.db import connection
@@ -81,18 +81,34 @@ def version_etag(version: str | None) -> str:
     return f'W/"map-{version or 0}"'
 
 
+class Steps(Generic[T]):
+    """A read's statements one by one (`for sql, params in steps`), each answered by setting `row` to its
+    first row before the next; `result` once they are done."""
+
+    def __init__(self, reads: Reads[T]) -> None:
+        self.reads = reads
+        self.row: tuple[Any, ...] | None = None
+        self.result: T
+
+    def __iter__(self) -> Iterator[tuple[str, Sequence[object]]]:
+        while True:
+            try:
+                statement = self.reads.send(self.row)
+            except StopIteration as done:
+                self.result = done.value
+                return
+            self.row = None
+            yield statement
+
+
 def run_reads(reads: Reads[T]) -> T:
     """A read's statements run one by one on Django's connection; its result."""
-    row = None
-    while True:
-        try:
-            sql, params = reads.send(row)
-        except StopIteration as done:
-            result: T = done.value
-            return result
+    steps = Steps(reads)
+    for sql, params in steps:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)  # type: ignore[arg-type]  # lists and datetimes are adapted
-            row = cursor.fetchone()
+            steps.row = cursor.fetchone()
+    return steps.result
 
 
 def tile_cache_key(tile_filter: TileFilter, z: int, x: int, y: int) -> str:

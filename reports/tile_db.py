@@ -17,7 +17,7 @@ from django.db import connections
 from psycopg import AsyncClientCursor, AsyncConnection
 from psycopg.pq import TransactionStatus
 
-from reports.map_selectors import Reads
+from reports.map_selectors import Reads, Steps
 from reports.tiles import TileFilter, tile_sql
 
 T = TypeVar("T")
@@ -87,16 +87,12 @@ async def run_reads(reads: Reads[T]) -> T:
     """A read's statements (see reports.map_selectors.Reads) run one by one on one of these connections; its
     result. Raises what psycopg raises when the database cannot be reached, and Unavailable."""
     pool = _pools.setdefault(asyncio.get_running_loop(), _Pool())
+    steps = Steps(reads)
     async with pool.connection() as connection:
-        row = None
-        while True:
-            try:
-                sql, params = reads.send(row)
-            except StopIteration as done:
-                result: T = done.value
-                return result
+        for sql, params in steps:
             cursor = await connection.execute(sql.encode(), params)
-            row = await cursor.fetchone()
+            steps.row = await cursor.fetchone()
+    return steps.result
 
 
 async def close() -> None:
