@@ -132,8 +132,9 @@ if (board && board.dataset.mayWork) {
   });
 }
 
-// "Show more": a column's next cards after the last one loaded from the server (not the last in the list,
-// which may be a card dragged in), without a reload; focus goes to the first new card for keyboard users.
+// "Show more": a column's next cards after the place of the last one loaded from the server (not the last in
+// the list, which may be a card dragged in), without a reload; focus goes to the first new card for keyboard
+// users.
 async function showMore(button) {
   const list = document.getElementById(button.getAttribute("aria-controls"));
   const url = new URL(button.dataset.more, location.href);
@@ -148,7 +149,7 @@ async function showMore(button) {
     // A card that arrived live, or was dragged here, is already on the board.
     const added = [...template.content.children].filter((item) => !document.getElementById(item.id));
     list.append(...added);
-    if (answer.cards.length) button.dataset.after = answer.cards[answer.cards.length - 1].id;
+    button.dataset.after = answer.after; // where the last of them stood, wherever it is now
     button.hidden = !answer.more;
     say(format(pageData.strings.shown_more, {
       count: added.length,

@@ -7,7 +7,7 @@ column counts, and one for all the filter choices.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -66,6 +66,8 @@ class SLA:
 # The board's order within a column; `Report.priority_rank` is a stored generated column, so the index
 # `report_board_order` (municipality, status, priority_rank, created_at, id) serves it directly.
 BOARD_ORDER = ("-priority_rank", "-created_at", "-id")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 # What a card shows, in the order of `Card`'s raw row: no reporter data, no description, no area boundary.
 CARD_COLUMNS = (
@@ -75,6 +77,7 @@ CARD_COLUMNS = (
     "title",
     "status",
     "priority",
+    "priority_rank",
     "source",
     "created_at",
     "version",
@@ -233,6 +236,7 @@ class Card:
     title: str  # the report's title, else its category's name
     status: str
     priority: str
+    priority_rank: int
     source: str
     created_at: datetime
     version: int
@@ -245,6 +249,11 @@ class Card:
     assignee_name: str
     sla_state: str
     thumb: str  # the first visible photo's thumbnail (a storage name), or ""
+
+    @property
+    def place(self) -> str:
+        """Its place in the board's order, as "show more" takes it (see `Place`)."""
+        return str(Place.of(self))
 
 
 @cache
@@ -280,6 +289,7 @@ def _cards(ids_sql: str, ids_params: Sequence[Any]) -> list[Card]:
             title=title or _local(category_ja, category_en, english),
             status=status,
             priority=priority,
+            priority_rank=priority_rank,
             source=source,
             created_at=created_at,
             version=version,
@@ -300,6 +310,7 @@ def _cards(ids_sql: str, ids_params: Sequence[Any]) -> list[Card]:
             title,
             status,
             priority,
+            priority_rank,
             source,
             created_at,
             version,
@@ -371,29 +382,50 @@ class MoreCards:
     more: bool  # whether the column has cards after these
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a card stood in the board's order when it was shown: "show more" goes on from there, not from
+    where that card is now, so a card whose priority changed meanwhile makes the next cards neither skip
+    nor repeat. Written in pages as `rank.microseconds.id` (integers only)."""
+
+    rank: int
+    created_at: datetime
+    pk: int
+
+    @classmethod
+    def of(cls, card: Card) -> "Place":
+        return cls(card.priority_rank, card.created_at, card.pk)
+
+    def __str__(self) -> str:
+        return f"{self.rank}.{(self.created_at - EPOCH) // MICROSECOND}.{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Place | None":
+        """The place written by `str`, or None for anything else."""
+        parts = text.split(".")
+        if len(parts) != 3 or not all(part.isdigit() and len(part) <= 18 for part in parts):
+            return None
+        rank, micros, pk = (int(part) for part in parts)
+        return cls(rank, EPOCH + micros * MICROSECOND, pk)
+
+
 def column_cards(
     access: TriageAccess,
     filters: BoardFilters,
     status: str,
     *,
-    after: int | None,
+    after: Place | None,
     per_column: int = PER_COLUMN,
 ) -> MoreCards:
-    """A column's next `per_column` cards after the card `after` in the board's order ("show more"; from the
-    start without): keyed by that card's place rather than by an offset, so cards moved meanwhile shift
-    nothing. Two queries."""
+    """A column's next `per_column` cards after the place `after` in the board's order ("show more"; from the
+    start without): keyed by place rather than by an offset, so cards moved meanwhile shift nothing. One
+    query."""
     reports = filtered_reports(access, filters, sla=False).filter(status=status)
-    anchor = (
-        access.reports().filter(pk=after).values_list("priority_rank", "created_at").first()
-        if after is not None
-        else None
-    )
-    if anchor is not None:
-        rank, created = anchor
+    if after is not None:
         reports = reports.filter(
-            Q(priority_rank__lt=rank)
-            | Q(priority_rank=rank, created_at__lt=created)
-            | Q(priority_rank=rank, created_at=created, pk__lt=after)
+            Q(priority_rank__lt=after.rank)
+            | Q(priority_rank=after.rank, created_at__lt=after.created_at)
+            | Q(priority_rank=after.rank, created_at=after.created_at, pk__lt=after.pk)
         )
     # One more than asked for tells whether there are more.
     page_sql, params = (

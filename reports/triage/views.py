@@ -41,6 +41,7 @@ from reports.triage.selectors import (
     FOLDED,
     SLA,
     BoardFilters,
+    Place,
     audit_events,
     board_card,
     board_columns,
@@ -137,13 +138,18 @@ def board(request: HttpRequest, access: TriageAccess) -> HttpResponse:
 @require_GET
 @board_view
 def column(request: HttpRequest, access: TriageAccess, status: str) -> HttpResponse:
-    """A column's next cards after the card `after` ("show more"; its first without), as the board's HTML
-    and card data."""
+    """A column's next cards after the place `after` ("show more"; its first without), as the board's HTML
+    and card data, with the place of the last of them to go on from."""
     if status not in BOARD_COLUMNS + FOLDED:
         raise Http404
     after = str(request.GET.get("after", "") or "")
+    place = Place.parse(after) if after else None
+    if after and place is None:
+        return JsonResponse(
+            {"ok": False, "error": _("The list could not be continued. Please reload the page.")}, status=400
+        )
     filters = BoardFilters.from_query(request.GET)
-    found = column_cards(access, filters, status, after=int(after) if after.isdigit() else None)
+    found = column_cards(access, filters, status, after=place)
     card_context = CardContext.make(
         town_slug=access.municipality.slug, may_work=access.may_work, sla_labels=dict(_sla_labels())
     )
@@ -153,6 +159,7 @@ def column(request: HttpRequest, access: TriageAccess, status: str) -> HttpRespo
             "html": cards_html(found.cards, card_context),
             "cards": [card_json(card) for card in found.cards],
             "more": found.more,
+            "after": str(Place.of(found.cards[-1])) if found.cards else after,
         },
         json_dumps_params={"ensure_ascii": False},
     )

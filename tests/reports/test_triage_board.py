@@ -509,7 +509,7 @@ def test_the_board_speaks_english_too(client, town):
 
 def test_show_more_goes_on_after_the_last_card_in_the_boards_order(client, town):
     from reports.triage.access import triage_access
-    from reports.triage.selectors import BoardFilters, column_cards
+    from reports.triage.selectors import BoardFilters, Place, column_cards
     from reports.triage.services import triage_set_priority
 
     potholes = [make_report(town, dlng=-0.001 * i) for i in range(5)]
@@ -528,17 +528,18 @@ def test_show_more_goes_on_after_the_last_card_in_the_boards_order(client, town)
 
     first = column_cards(roads, BoardFilters(), "new", after=None, per_column=2)
     assert [c.pk for c in first.cards] == order[:2] and first.more
-    second = column_cards(roads, BoardFilters(), "new", after=first.cards[-1].pk, per_column=2)
+    second = column_cards(roads, BoardFilters(), "new", after=Place.of(first.cards[-1]), per_column=2)
     assert [c.pk for c in second.cards] == order[2:4] and second.more
-    last = column_cards(roads, BoardFilters(), "new", after=second.cards[-1].pk, per_column=2)
+    last = column_cards(roads, BoardFilters(), "new", after=Place.of(second.cards[-1]), per_column=2)
     assert [c.pk for c in last.cards] == order[4:] and not last.more
 
     client.force_login(supervisor)
-    url = f"/admin/triage/column/new/?town={town.municipality.slug}&after={urgent.pk}"
+    url = f"/admin/triage/column/new/?town={town.municipality.slug}&after={first.cards[0].place}"
     answer = client.get(url, **JSON)
     assert answer.status_code == 200
     data = answer.json()
     assert [c["id"] for c in data["cards"]] == [tree.pk, *order[1:]] and data["more"] is False
+    assert data["after"] == str(Place.of(last.cards[-1]))  # where to go on from: the last card's place
     assert f'id="card-{tree.pk}"' in data["html"] and "山田" not in answer.content.decode()
     filtered = client.get(f"{url}&category={town.pothole.pk}").json()
     assert [c["id"] for c in filtered["cards"]] == order[1:]
@@ -561,4 +562,37 @@ def test_the_board_offers_more_only_where_a_column_has_more(client, town):
     assert html.count("data-more=") == 1 and 'aria-controls="cards-new"' in html
     (new,) = [c for c in page.context["columns"] if c.status == "new"]
     assert new.count == PER_COLUMN + 1 and len(new.cards) == PER_COLUMN and new.cards[0].pk == newest.pk
-    assert f'data-after="{new.cards[-1].pk}"' in html
+    assert f'data-after="{new.cards[-1].place}"' in html
+
+
+def test_show_more_goes_on_from_where_the_last_card_stood_when_it_was_shown(client, town):
+    from reports.triage.access import triage_access
+    from reports.triage.selectors import BoardFilters, Place, column_cards
+    from reports.triage.services import triage_set_priority
+
+    reports = [make_report(town, dlng=-0.001 * i) for i in range(4)]
+    newest_first = [r.pk for r in reversed(reports)]
+    supervisor = staff(town)
+    access = triage_access(supervisor, town.municipality)
+    shown = column_cards(access, BoardFilters(), "new", after=None, per_column=2)
+    assert [c.pk for c in shown.cards] == newest_first[:2]
+
+    # The last card shown becomes urgent (it moves to the top) before "show more" is pressed.
+    triage_set_priority(
+        access=access, actor=supervisor, report_id=shown.cards[-1].pk, version=None, priority="urgent"
+    )
+    more = column_cards(access, BoardFilters(), "new", after=Place.of(shown.cards[-1]), per_column=2)
+    assert [c.pk for c in more.cards] == newest_first[2:]  # none skipped, none repeated
+
+
+def test_a_place_that_cannot_be_read_is_refused_clearly_and_changes_nothing(client, town):
+    make_report(town)
+    client.force_login(staff(town))
+    for place in ("12", "1.2", "a.b.c", "1.2.3.4", "-1.5.6", "9" * 40 + ".1.1"):
+        url = f"/admin/triage/column/new/?town={town.municipality.slug}&after={place}"
+        answer = client.get(url, HTTP_ACCEPT_LANGUAGE="en", **JSON)
+        assert answer.status_code == 400, place
+        assert answer.json() == {
+            "ok": False,
+            "error": "The list could not be continued. Please reload the page.",
+        }
