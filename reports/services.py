@@ -348,7 +348,7 @@ def report_transition(
         after={"status": status},
         message=message.strip(),
     )
-    broadcasts.report_changed(report)
+    broadcasts.report_changed(report, was_status=before)
     reporter_notify(event)
     return report
 
@@ -470,7 +470,7 @@ def report_merge(*, report: Report, into: Report, actor: AbstractBaseUser | None
         is_public=True,
         after={"from": report.reference},
     )
-    broadcasts.report_changed(report)
+    broadcasts.report_changed(report, was_status=before)
     broadcasts.report_changed(into)
     return report
 

@@ -1,11 +1,15 @@
 """Helpers for browser tests: Debian's chromium through Playwright, and axe-core accessibility scans."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "frontend" / "build" / "civic" / "vendor" / "axe.min.js"
@@ -51,3 +55,17 @@ def log_in(context: BrowserContext, base: str, user: Any) -> Page:
     page.locator("button[type=submit]").first.click()
     page.wait_for_url(f"{base}/admin/")
     return page
+
+
+def beside_the_page(call: Callable[..., T], /, **kwargs: Any) -> T:
+    """`call(**kwargs)` (a service, say) while a page is open: Playwright's sync API runs an event loop in
+    this thread, where Django refuses database queries, so it runs in a thread of its own."""
+
+    def run() -> T:
+        try:
+            return call(**kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()

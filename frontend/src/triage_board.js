@@ -46,16 +46,19 @@ function escapeText(text) {
   return span.innerHTML;
 }
 
-// Update a card in place (or make one) from the card data the server sends.
+// Update a card in place (or make one) from the card data the server sends. A report is counted in the column
+// of its card, or, when its card is not loaded here (further down a column), in the column of the status it
+// had before the change (`was`: none for a new report).
 function applyCard(card) {
   let element = document.getElementById(`card-${card.id}`);
+  const from = element ? element.closest(".triage-cards")?.dataset.status : card.was;
+  if (!element && from === card.status) return; // still further down its column: nothing to show or count
   const target = column(card.status);
-  if (!element && !target) return;
   if (!target) {
-    removeCard(element);
+    if (element) removeCard(element);
+    else if (from) shift(from, -1);
     return;
   }
-  const from = element?.closest(".triage-cards")?.dataset.status;
   if (!element) {
     element = document.createElement("li");
     element.className = "triage-card";

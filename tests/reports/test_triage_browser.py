@@ -8,7 +8,13 @@ The site runs under uvicorn (ASGI, so WebSockets work) against the test database
 import pytest
 
 from reports.models import Report
-from tests.browser_support import chromium, log_in, screenshot, serious_accessibility_violations
+from tests.browser_support import (
+    beside_the_page,
+    chromium,
+    log_in,
+    screenshot,
+    serious_accessibility_violations,
+)
 from tests.reports.triage_support import make_report, staff
 
 
@@ -137,3 +143,45 @@ def test_show_more_loads_a_columns_next_cards_from_the_keyboard(asgi_server):
         violations = serious_accessibility_violations(page)
         assert not errors, errors
     assert not violations, violations
+
+
+@pytest.mark.browser
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_changes_to_reports_whose_cards_are_not_loaded_keep_the_counts_right(
+    asgi_server, redis_url, settings
+):
+    from playwright.sync_api import expect
+
+    from reports.services import report_add_update, report_transition
+    from reports.triage.selectors import PER_COLUMN
+    from tests.reports.conftest import Town
+
+    # The services called here broadcast through the server's Redis, as another server process would.
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}
+    }
+    town = Town(name_ja="桜町", name_en="Sakura Town")
+    user = staff(town)
+    reports = [make_report(town, dlng=-0.0001 * i, contact=False) for i in range(PER_COLUMN + 1)]
+    oldest = reports[0]  # further down the column than the board loads
+    base = f"http://{town.host}:{asgi_server}"
+
+    with chromium() as browser:
+        page = log_in(browser.new_context(locale="ja-JP"), base, user)
+        page.goto(f"{base}/admin/triage/")
+        expect(page.locator("#triage-live")).to_have_attribute("data-state", "online")
+        new, acknowledged = page.locator('[data-count="new"]'), page.locator('[data-count="acknowledged"]')
+        expect(new).to_have_text(str(PER_COLUMN + 1))
+
+        beside_the_page(report_add_update, report=oldest, actor=user, message="確認します", public=True)
+        # Arrives after the update: once the board shows it, it has had both.
+        newest = beside_the_page(make_report, town=town, dlng=0.01, contact=False)
+        expect(page.locator(f"#card-{newest.pk}")).to_be_visible()
+        expect(new).to_have_text(str(PER_COLUMN + 2))  # the update counted nothing again
+        expect(page.locator(f"#card-{oldest.pk}")).to_have_count(0)
+
+        beside_the_page(report_transition, report=oldest, status=Report.Status.ACKNOWLEDGED, actor=user)
+        expect(page.locator(f"#card-{oldest.pk}")).to_be_visible()
+        expect(new).to_have_text(str(PER_COLUMN + 1))
+        expect(acknowledged).to_have_text("1")

@@ -8,7 +8,7 @@ from civic.asgi import application
 from civic.roles import Role
 from reports.consumers import BoardConsumer
 from reports.models import Report
-from reports.services import report_transition
+from reports.services import report_add_update, report_transition
 from tests.reports.triage_support import make_report, staff
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -36,7 +36,12 @@ async def test_a_colleagues_change_arrives_on_an_open_board(town):
     assert message["type"] == "card"
     card = message["card"]
     assert card["reference"] == report.reference and card["status"] == "acknowledged"
+    assert card["was"] == "new"  # a board that has not loaded the card still moves the counts right
     assert "山田" not in str(card) and "hanako" not in str(card)
+
+    await sync_to_async(report_add_update)(report=report, actor=supervisor, message="調査中です", public=True)
+    unmoved = (await communicator.receive_json_from(timeout=5))["card"]
+    assert unmoved["status"] == unmoved["was"] == "acknowledged"  # nothing to count again
     await communicator.disconnect()
 
 
@@ -48,6 +53,7 @@ async def test_a_new_report_appears_live(town):
     report = await sync_to_async(make_report)(town)
     message = await communicator.receive_json_from(timeout=5)
     assert message["card"]["reference"] == report.reference and message["card"]["status"] == "new"
+    assert message["card"]["was"] is None  # new: counted once, where it arrives
     await communicator.disconnect()
 
 

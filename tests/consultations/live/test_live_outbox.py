@@ -1,5 +1,6 @@
-"""A socket's outbox: frames leave in the order given; a socket that can take a frame gets it at once, without a
-task; one whose buffer is full (the server waits for it to drain) holds up only its own later frames."""
+"""A socket's outbox: frames leave in the order given; a socket that can take a frame gets it at once,
+without a task; one whose buffer is full (the server waits for it to drain) holds up only its own later
+frames."""
 
 import asyncio
 import logging
