@@ -29,7 +29,7 @@ from civic import ratelimit
 from civic.errors import ServiceError
 from reports import presenters, supporters
 from reports.forms import ReportForm, normalise
-from reports.models import Report, Reporter
+from reports.models import Report
 from reports.photos import PhotoError
 from reports.selectors import (
     categories_for_reporting,
@@ -249,7 +249,7 @@ def reports_nearby(request: HttpRequest) -> HttpResponse:
 @require_POST
 def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
     """'Me too': once per e-mail address (if given) or per browser (a signed cookie); with `follow`, the
-    e-mail address hears about the report's progress."""
+    e-mail address hears about the report's progress once its owner confirms it from the e-mail sent there."""
     report = public_report(request, reference)
     if report is None:
         return error(_("There is no report with that number."), status=404)
@@ -271,11 +271,7 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         key, new_token = supporters.key_for_browser(request)
     try:
-        created = report_support(
-            report=report,
-            supporter_key=key,
-            follower=Reporter(email=email, notify=Reporter.Notify.EMAIL) if follow else None,
-        )
+        created = report_support(report=report, supporter_key=key, email_to_confirm=email if follow else "")
     except ServiceError as refused:
         return error(refused.message, status=409)
     response = ok(
@@ -283,7 +279,8 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": report.reference,
             "supported": True,
             "new": created,
-            "following": follow,
+            # With `follow`, the address's owner confirms from the e-mail sent there before updates come.
+            "confirmation_sent": follow,
             "support_count": report.support_count,
         }
     )

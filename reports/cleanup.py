@@ -1,7 +1,7 @@
 """Delete what report intake leaves behind: expired Idempotency-Keys, photos kept for forms that were never
 sent, and original uploads that no photo points to (a crash between saving the file and committing its row);
 and forget reporters' and following supporters' contact details once nothing of theirs has been open for the
-retention period (the reports stay, without them).
+retention period (the reports stay, without them), and addresses given to hear back that were never confirmed.
 
 Run it every hour or so (`python manage.py reports_cleanup`, from cron or a systemd timer beside the worker).
 """
@@ -16,7 +16,7 @@ from django.core.files.storage import Storage
 from django.db.models import Q
 from django.utils import timezone
 
-from reports import pending
+from reports import pending, supporters
 from reports.models import IdempotencyKey, PendingUpload, Photo, Report, Reporter, ReportSupport
 
 ORIGINALS = "reports/originals"
@@ -32,6 +32,7 @@ class CleanupResult:
     pending_uploads: int
     orphan_originals: int
     forgotten_reporters: int
+    unconfirmed_addresses: int
 
 
 def idempotency_key_lifetime() -> timedelta:
@@ -66,6 +67,13 @@ def reporters_forget(*, now: datetime) -> int:
     return deleted.get(Reporter._meta.label, 0)
 
 
+def unconfirmed_forget(*, now: datetime) -> int:
+    """Forget the e-mail addresses supporters gave to hear back that nobody confirmed while the link worked;
+    how many."""
+    cutoff = now - timedelta(days=supporters.FOLLOW_CONFIRM_DAYS)
+    return ReportSupport.objects.filter(pending_since__lt=cutoff).update(pending_email="", pending_since=None)
+
+
 def intake_cleanup(*, now: datetime | None = None) -> CleanupResult:
     """Delete expired keys and kept photos, original files with no photo row older than a day, and the
     contact details kept past the retention period."""
@@ -78,6 +86,7 @@ def intake_cleanup(*, now: datetime | None = None) -> CleanupResult:
         pending_uploads=len(expired),
         orphan_originals=_delete_orphan_originals(now - ORPHAN_AGE),
         forgotten_reporters=reporters_forget(now=now),
+        unconfirmed_addresses=unconfirmed_forget(now=now),
     )
 
 

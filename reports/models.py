@@ -485,6 +485,10 @@ class ReportSupport(models.Model):
         verbose_name=_("hears back by"),
         help_text=_("Set when the supporter asked to hear about the report's progress."),
     )
+    # An e-mail address given to hear back, kept until its owner confirms it from the e-mail sent there (it
+    # then becomes `follower`) or the link expires: nobody hears back at an address they do not own.
+    pending_email = models.EmailField(_("e-mail address to confirm"), blank=True)
+    pending_since = models.DateTimeField(_("asked to hear back at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -1,7 +1,8 @@
 """Telling a reporter what happened to their report: a LINE push or an e-mail, after commit, with retries.
 
 Reporters of reports merged into another one follow that report, and so do supporters who asked to hear
-back: its public events reach them too, with a link to stop for supporters.
+back: its public events reach them too, with a link to stop for supporters. A supporter's e-mail address is
+first confirmed from a link sent to it.
 """
 
 from collections.abc import Callable
@@ -49,6 +50,40 @@ def reporter_acknowledge(report: Report) -> None:
     category = report.category
     if report.reporter_id is not None and (category.auto_reply_ja.strip() or category.auto_reply_en.strip()):
         enqueue_on_commit(acknowledge_reporter, report.pk)
+
+
+def follow_confirmation_request(support: ReportSupport) -> None:
+    """After commit, e-mail the address a supporter gave the link that confirms it."""
+    from reports.triage.tasks import confirm_follower
+
+    enqueue_on_commit(confirm_follower, support.pk)
+
+
+def follow_confirmation_send(*, support_id: int) -> str:
+    """E-mail the address a supporter gave to hear back a link to confirm it; nothing goes there before."""
+    support = ReportSupport.objects.select_related("report__municipality__site").filter(pk=support_id).first()
+    if support is None or not support.pending_email:
+        return "nothing to confirm"
+    report = support.report
+    token = supporters.follow_token(support.pk, support.pending_email)
+    params = {
+        "ref": report.reference,
+        "days": supporters.FOLLOW_CONFIRM_DAYS,
+        "url": f"{public_base_url(report.municipality)}/reports/{report.reference}/follow/{token}/",
+    }
+    body = [
+        _("Someone asked for e-mails about the progress of report %(ref)s at this address.") % params,
+        _("To get them, open this link and confirm (it works for %(days)s days): %(url)s") % params,
+        "",
+        _("If it was not you, ignore this e-mail: nothing more will be sent to you about it."),
+    ]
+    send_mail(
+        _("Please confirm: updates on report %(ref)s") % params,
+        "\n".join(body),
+        None,
+        [support.pending_email],
+    )
+    return "e-mail sent"
 
 
 def reporter_notice_send(*, event_id: int, reporter_id: int | None = None) -> str:

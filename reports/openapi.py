@@ -167,12 +167,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "Support": {
         "type": "object",
-        "required": ["reference", "supported", "new", "following", "support_count"],
+        "required": ["reference", "supported", "new", "confirmation_sent", "support_count"],
         "properties": {
             "reference": STRING,
             "supported": {"type": "boolean"},
             "new": {"type": "boolean"},
-            "following": {"type": "boolean", "description": "The e-mail address hears about its progress"},
+            "confirmation_sent": {
+                "type": "boolean",
+                "description": "An e-mail asks the address's owner to confirm; then updates come",
+            },
             "support_count": {"type": "integer"},
         },
     },

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from civic.errors import ServiceError
 from civic.jobs import enqueue_on_commit
 from civic.models import Department, Municipality, StaffMembership
-from reports import broadcasts, tasks
+from reports import broadcasts, supporters, tasks
 from reports.map_grid import map_grid_report_added, map_grid_status_changed
 from reports.models import (
     Area,
@@ -42,7 +42,7 @@ from reports.models import (
     ReportSupport,
     RoutingRule,
 )
-from reports.notifications import reporter_acknowledge, reporter_notify
+from reports.notifications import follow_confirmation_request, reporter_acknowledge, reporter_notify
 from reports.photos import PhotoError, PhotoHint, process_photo
 from reports.questions import clean_answers
 from reports.selectors import hash_idempotency_key
@@ -275,10 +275,13 @@ def report_photo_process(*, photo_id: int) -> Photo | None:
     return photo
 
 
-def report_support(*, report: Report, supporter_key: str, follower: Reporter | None = None) -> bool:
+def report_support(
+    *, report: Report, supporter_key: str, follower: Reporter | None = None, email_to_confirm: str = ""
+) -> bool:
     """Add one supporter's 'me too' to an open public report; True if new, False if they had already.
-    With `follower` (an e-mail address or LINE user to reach), the supporter hears about the report's
-    progress like its reporter, also when they had supported it before."""
+    With `follower` (a way to reach them known to be theirs, such as the LINE account they wrote from), the
+    supporter hears about the report's progress like its reporter, also when they had supported it before;
+    with `email_to_confirm`, an e-mail first asks the address's owner to confirm (`report_follow_confirm`)."""
     if not report.is_public or not report.is_open:
         raise ServiceError(_("This report is closed, so it no longer takes support."))
     if not supporter_key:
@@ -296,8 +299,37 @@ def report_support(*, report: Report, supporter_key: str, follower: Reporter | N
         elif contact is not None and support.follower_id != contact.pk:
             support.follower = contact
             support.save(update_fields=["follower"])
+        email = email_to_confirm.strip().lower()
+        if email and not (support.follower is not None and support.follower.email == email):
+            support.pending_email, support.pending_since = email, timezone.now()
+            support.save(update_fields=["pending_email", "pending_since"])
+            follow_confirmation_request(support)
         report.refresh_from_db(fields=["support_count"])
     return created
+
+
+@transaction.atomic
+def report_follow_confirm(*, report: Report, token: str) -> ReportSupport:
+    """The owner of the e-mail address a supporter gave confirms it from the link sent there: from now on it
+    hears about the report's progress. ServiceError for a link that is wrong, used or expired."""
+    read = supporters.follow_reads(token)
+    support = (
+        ReportSupport.objects.select_for_update().filter(pk=read[0], report=report).first()
+        if read is not None
+        else None
+    )
+    if support is None or read is None or not supporters.follow_stamp_matches(read[1], support.pending_email):
+        raise ServiceError(
+            _(
+                "This link does not work any more. To hear about the report's progress, support it again "
+                "with your e-mail address."
+            )
+        )
+    given = Reporter(email=support.pending_email, notify=Reporter.Notify.EMAIL)
+    support.follower = _reporter_for(report.municipality, given)
+    support.pending_email, support.pending_since = "", None
+    support.save(update_fields=["follower", "pending_email", "pending_since"])
+    return support
 
 
 def report_unfollow(*, report: Report, follower_id: int) -> bool:

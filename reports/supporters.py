@@ -1,5 +1,5 @@
 """Who is supporting a report, as a keyed hash: one support per e-mail address or per browser; and the
-signed links with which a supporter who asked to hear back stops."""
+signed links with which a supporter who asked to hear back by e-mail confirms the address, and stops."""
 
 import hashlib
 import hmac
@@ -17,6 +17,8 @@ from reports.forms import normalise
 
 COOKIE = "civic_supporter"
 UNFOLLOW_SALT = "reports.unfollow"
+FOLLOW_SALT = "reports.follow"
+FOLLOW_CONFIRM_DAYS = 7  # a confirmation link works this long; the address is forgotten after it
 COOKIE_SALT = "reports.supporter"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -90,3 +92,23 @@ def unfollow_reads(token: str) -> tuple[int, int] | None:
         return int(report_id), int(follower_id)
     except (signing.BadSignature, TypeError, ValueError):
         return None
+
+
+def follow_token(support_id: int, email: str) -> str:
+    """A signed token for the link that confirms `email` for a support's updates: it names the address it was
+    sent to (as a keyed hash), so it confirms no other address asked for on the same support later."""
+    return signing.dumps([support_id, key_for_email(email)[-16:]], salt=FOLLOW_SALT, compress=True)
+
+
+def follow_reads(token: str) -> tuple[int, str] | None:
+    """The (support id, address stamp) of a confirmation token still valid, or None for a forged, mangled or
+    expired one."""
+    try:
+        support_id, stamp = signing.loads(token, salt=FOLLOW_SALT, max_age=FOLLOW_CONFIRM_DAYS * 24 * 3600)
+        return int(support_id), str(stamp)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+
+
+def follow_stamp_matches(stamp: str, email: str) -> bool:
+    return bool(email) and hmac.compare_digest(stamp, key_for_email(email)[-16:])

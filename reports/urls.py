@@ -12,6 +12,7 @@ urlpatterns = [
     path("reports/new/photos/<str:token>/", views.pending_photo, name="pending-photo"),
     path("reports/<str:reference>/", views.report_detail, name="detail"),
     path("reports/<str:reference>/support/", views.report_support_web, name="support"),
+    path("reports/<str:reference>/follow/<str:token>/", views.report_follow_web, name="follow"),
     path("reports/<str:reference>/unfollow/<str:token>/", views.report_unfollow_web, name="unfollow"),
     path("api/v1/categories/", api.categories, name="api-categories"),
     path("api/v1/reports/", api.reports_collection, name="api-collection"),

@@ -16,7 +16,7 @@ from civic.errors import ServiceError
 from civic.models import Municipality
 from reports import pending, presenters, supporters
 from reports.forms import ReportForm
-from reports.models import Category, PendingUpload, Report, Reporter, ReportSupport
+from reports.models import Category, PendingUpload, Report, ReportSupport
 from reports.photos import PhotoError, process_photo
 from reports.questions import questions
 from reports.selectors import (
@@ -25,7 +25,7 @@ from reports.selectors import (
     nearby_open_reports,
     report_public_get,
 )
-from reports.services import report_create, report_support, report_unfollow
+from reports.services import report_create, report_follow_confirm, report_support, report_unfollow
 from reports.uploads import max_photos
 
 RATE_SCOPE = "report-create"
@@ -350,9 +350,8 @@ def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, refused.message)
         return HttpResponseRedirect(presenters.report_url(report) + "#support-title")
     key, new_token = supporters.key_for_browser(request)
-    follower = Reporter(email=email, notify=Reporter.Notify.EMAIL) if email else None
     try:
-        created = report_support(report=report, supporter_key=key, follower=follower)
+        created = report_support(report=report, supporter_key=key, email_to_confirm=email)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -364,11 +363,38 @@ def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
             messages.info(request, _("You have already supported this report."))
         if email:
             messages.info(
-                request, _("We will e-mail you about its progress. Each e-mail has a link to stop.")
+                request,
+                _(
+                    "We have sent a link to %(email)s. Open it to confirm, and we will e-mail you about "
+                    "the report's progress (each e-mail has a link to stop)."
+                )
+                % {"email": email},
             )
     response = HttpResponseRedirect(presenters.report_url(report))
     supporters.remember_browser(response, new_token)
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def report_follow_web(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    """The link that confirms a supporter's e-mail address: asks first (mail scanners open links), confirms on
+    the button; a link that no longer works says so."""
+    report = public_report_or_404(request, reference)
+    if request.method == "POST":
+        try:
+            report_follow_confirm(report=report, token=token)
+        except ServiceError as refused:
+            return render(
+                request,
+                "reports/report_follow.html",
+                {"report": report, "error": refused.message},
+                status=400,
+            )
+        messages.success(
+            request, _("Thank you. We will e-mail you about its progress. Each e-mail has a link to stop.")
+        )
+        return HttpResponseRedirect(presenters.report_url(report))
+    return render(request, "reports/report_follow.html", {"report": report})
 
 
 @require_http_methods(["GET", "POST"])

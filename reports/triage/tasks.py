@@ -17,3 +17,11 @@ def notify_follower(event_id: int, reporter_id: int) -> str:
     from reports.notifications import reporter_notice_send
 
     return reporter_notice_send(event_id=event_id, reporter_id=reporter_id)
+
+
+@retried_task(max_attempts=6, backoff_seconds=30)
+def confirm_follower(support_id: int) -> str:
+    """Ask the owner of the e-mail address a supporter gave to confirm it before it hears about the report."""
+    from reports.notifications import follow_confirmation_send
+
+    return follow_confirmation_send(support_id=support_id)

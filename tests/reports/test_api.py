@@ -275,7 +275,7 @@ def test_support_once_per_browser_and_once_per_email(client, town):
         "reference": report.reference,
         "supported": True,
         "new": True,
-        "following": False,
+        "confirmation_sent": False,
         "support_count": 1,
     }
     again = client.post(url, HTTP_HOST=town.host)  # the signed cookie from the first answer is sent back

@@ -81,7 +81,8 @@ def test_the_command_reports_what_it_deleted(town, media):
     out = io.StringIO()
     call_command("reports_cleanup", stdout=out)
     assert out.getvalue().strip() == (
-        "idempotency keys: 0, kept photos: 0, orphan originals: 0, forgotten reporters: 0"
+        "idempotency keys: 0, kept photos: 0, orphan originals: 0, forgotten reporters: 0, "
+        "unconfirmed addresses: 0"
     )
 
 

@@ -1,5 +1,6 @@
 """Supporters who leave an e-mail address hear about the report's progress, like its reporter, with a link to
-stop; by the page (no script needed) and by the API, through the real job worker."""
+stop, once the address's owner has confirmed it from the e-mail sent there; by the page (no script needed) and
+by the API, through the real job worker."""
 
 import re
 
@@ -15,6 +16,7 @@ from tests.reports.triage_support import make_report
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UNFOLLOW = re.compile(r"https?://\S+(/reports/[^/\s]+/unfollow/[^/\s]+/)")
+FOLLOW = re.compile(r"https?://\S+(/reports/[^/\s]+/follow/[^/\s]+/)")
 
 
 def work() -> None:
@@ -23,6 +25,20 @@ def work() -> None:
 
 def mailed_to(address: str) -> list[mail.EmailMessage]:
     return [m for m in mail.outbox if address in m.to]
+
+
+def confirm_link(address: str) -> str:
+    """The confirmation link in the last e-mail sent to `address` (its path)."""
+    found = FOLLOW.search(mailed_to(address)[-1].body)
+    assert found is not None
+    return found.group(1)
+
+
+def support_and_confirm(client: Client, town, report: Report, address: str) -> None:
+    """Support `report` from its page with `address`, and confirm the address from the e-mail sent there."""
+    client.post(f"/reports/{report.reference}/support/", {"email": address}, HTTP_HOST=town.host)
+    work()
+    assert client.post(confirm_link(address), HTTP_HOST=town.host).status_code == 302
 
 
 def progress(report: Report, message: str = "現地を確認します") -> None:
@@ -40,7 +56,18 @@ def test_a_supporter_with_an_address_hears_of_progress_and_can_stop_without_losi
     )
     assert response.status_code == 302
     support = ReportSupport.objects.get(report=report)
+    assert support.follower is None and support.pending_email == "taro@example.jp"  # not before they confirm
+    work()
+    (asking,) = mailed_to("taro@example.jp")
+    assert report.reference in asking.subject and UNFOLLOW.search(asking.body) is None
+    page = client.get(confirm_link("taro@example.jp"), HTTP_HOST=town.host)  # a mail scanner confirms nothing
+    assert page.status_code == 200 and b'method="post"' in page.content
+    assert ReportSupport.objects.get(pk=support.pk).follower is None
+    confirmed = client.post(confirm_link("taro@example.jp"), HTTP_HOST=town.host)
+    assert confirmed.status_code == 302
+    support.refresh_from_db()
     assert support.follower is not None and support.follower.email == "taro@example.jp"
+    assert support.pending_email == "" and support.pending_since is None
 
     progress(report)
     to_supporter, to_reporter = mailed_to("taro@example.jp"), mailed_to("hanako@example.jp")
@@ -67,7 +94,7 @@ def test_a_supporter_with_an_address_hears_of_progress_and_can_stop_without_losi
 def test_the_reporter_supporting_their_own_report_is_told_once(client, town):
     report = make_report(town)
     work()
-    client.post(f"/reports/{report.reference}/support/", {"email": "hanako@example.jp"}, HTTP_HOST=town.host)
+    support_and_confirm(client, town, report, "hanako@example.jp")
     progress(report)
     assert len(mailed_to("hanako@example.jp")) == 1
 
@@ -77,14 +104,17 @@ def test_the_api_follows_with_an_address_and_an_earlier_supporter_can_ask_later(
     url = f"/api/v1/reports/{report.reference}/support/"
     app = Client()
     first = app.post(url, {"email": "jiro@example.jp"}, HTTP_HOST=town.host)
-    assert (first.json()["new"], first.json()["following"]) == (True, False)
+    assert (first.json()["new"], first.json()["confirmation_sent"]) == (True, False)
     later = app.post(
         url,
         {"email": "jiro@example.jp", "follow": True},
         content_type="application/json",
         HTTP_HOST=town.host,
     )
-    assert (later.json()["new"], later.json()["following"], later.json()["support_count"]) == (False, True, 1)
+    answer = later.json()
+    assert (answer["new"], answer["confirmation_sent"], answer["support_count"]) == (False, True, 1)
+    work()
+    assert Client().post(confirm_link("jiro@example.jp"), HTTP_HOST=town.host).status_code == 302
     progress(report)
     assert len(mailed_to("jiro@example.jp")) == 1
 
@@ -122,7 +152,7 @@ def test_a_bad_address_on_the_page_is_explained_and_adds_nothing(client, town):
 def test_a_forged_or_misplaced_unfollow_link_is_not_found(client, town):
     report, other = make_report(town), make_report(town, dlng=-0.02)
     work()
-    client.post(f"/reports/{report.reference}/support/", {"email": "taro@example.jp"}, HTTP_HOST=town.host)
+    support_and_confirm(client, town, report, "taro@example.jp")
     progress(report)
     path = UNFOLLOW.search(mailed_to("taro@example.jp")[0].body).group(1)
     token = path.rstrip("/").rsplit("/", 1)[1]
@@ -138,7 +168,7 @@ def test_a_following_supporter_of_a_merged_report_hears_of_the_merge_and_then_of
     client, town
 ):
     original, duplicate = make_report(town, contact=False), make_report(town, dlng=-0.0101, contact=False)
-    client.post(f"/reports/{duplicate.reference}/support/", {"email": "taro@example.jp"}, HTTP_HOST=town.host)
+    support_and_confirm(client, town, duplicate, "taro@example.jp")
     mail.outbox.clear()
     report_merge(report=duplicate, into=original, actor=None)
     work()
@@ -168,3 +198,41 @@ def test_the_migration_hashes_line_supporters_plain_keys_as_the_conversation_now
         supporters.key_for_line_user(user_id),
         "browser:kept",
     }
+
+
+def test_an_address_nobody_confirms_hears_nothing_and_is_forgotten_after_the_link_expires(client, town):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.cleanup import intake_cleanup
+
+    report = make_report(town, contact=False)
+    client.post(f"/reports/{report.reference}/support/", {"email": "victim@example.jp"}, HTTP_HOST=town.host)
+    work()
+    link = confirm_link("victim@example.jp")
+    progress(report)
+    assert mailed_to("victim@example.jp") == []  # only the request to confirm, never the report's news
+
+    assert intake_cleanup(now=timezone.now() + timedelta(days=8)).unconfirmed_addresses == 1
+    support = ReportSupport.objects.get(report=report)
+    assert support.pending_email == "" and support.follower is None
+    late = client.post(link, HTTP_HOST=town.host, HTTP_ACCEPT_LANGUAGE="en")
+    assert late.status_code == 400 and "does not work any more" in late.content.decode()
+    assert ReportSupport.objects.get(report=report).follower is None
+
+
+def test_a_confirmation_link_confirms_only_the_address_it_was_sent_to(client, town):
+    report = make_report(town, contact=False)
+    client.post(f"/reports/{report.reference}/support/", {"email": "first@example.jp"}, HTTP_HOST=town.host)
+    work()
+    first_link = confirm_link("first@example.jp")
+    client.post(f"/reports/{report.reference}/support/", {"email": "second@example.jp"}, HTTP_HOST=town.host)
+    work()
+    token = first_link.rstrip("/").rsplit("/", 1)[1]
+    for wrong in (first_link, first_link.replace(token, token[:-2] + "xx")):
+        answer = client.post(wrong, HTTP_HOST=town.host, HTTP_ACCEPT_LANGUAGE="en")
+        assert answer.status_code == 400 and "does not work any more" in answer.content.decode()
+    assert ReportSupport.objects.get(report=report).follower is None
+    assert client.post(confirm_link("second@example.jp"), HTTP_HOST=town.host).status_code == 302
+    assert ReportSupport.objects.get(report=report).follower.email == "second@example.jp"
