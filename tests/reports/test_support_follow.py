@@ -29,7 +29,7 @@ def mailed_to(address: str) -> list[mail.EmailMessage]:
 
 def confirm_link(address: str) -> str:
     """The confirmation link in the last e-mail sent to `address` (its path)."""
-    found = FOLLOW.search(mailed_to(address)[-1].body)
+    found = FOLLOW.search(str(mailed_to(address)[-1].body))
     assert found is not None
     return found.group(1)
 
