@@ -265,6 +265,8 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
     if follow and not email:
         message = _("Give an e-mail address to hear about the report's progress.")
         return error(message, field_errors={"email": [message]})
+    if follow and not supporters.may_ask_to_confirm(request, report.municipality_id):
+        return error(_("Too many requests. Please wait a while."), status=429)
     new_token = None
     if email:
         key = supporters.key_for_email(email)

@@ -10,7 +10,7 @@ import secrets
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,7 +21,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -300,12 +300,21 @@ def report_support(
             support.follower = contact
             support.save(update_fields=["follower"])
         email = email_to_confirm.strip().lower()
-        if email and not (support.follower is not None and support.follower.email == email):
+        if email and not _asked_already(report, email):
             support.pending_email, support.pending_since = email, timezone.now()
             support.save(update_fields=["pending_email", "pending_since"])
             follow_confirmation_request(support)
         report.refresh_from_db(fields=["support_count"])
     return created
+
+
+def _asked_already(report: Report, email: str) -> bool:
+    """Whether `email` follows `report` already, or was sent a link to confirm for it that still works: an
+    address gets one such e-mail per report, however often it is given (no mail bombing through us)."""
+    recent = timezone.now() - timedelta(days=supporters.FOLLOW_CONFIRM_DAYS)
+    return ReportSupport.objects.filter(
+        Q(follower__email__iexact=email) | Q(pending_email=email, pending_since__gte=recent), report=report
+    ).exists()
 
 
 @transaction.atomic

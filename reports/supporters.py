@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
+from civic import ratelimit
 from civic.errors import ServiceError
 from reports.forms import normalise
 
@@ -19,6 +20,7 @@ COOKIE = "civic_supporter"
 UNFOLLOW_SALT = "reports.unfollow"
 FOLLOW_SALT = "reports.follow"
 FOLLOW_CONFIRM_DAYS = 7  # a confirmation link works this long; the address is forgotten after it
+CONFIRMATIONS_PER_HOUR = 5  # addresses one client may have us e-mail a link to, per town
 COOKIE_SALT = "reports.supporter"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 
@@ -112,3 +114,14 @@ def follow_reads(token: str) -> tuple[int, str] | None:
 
 def follow_stamp_matches(stamp: str, email: str) -> bool:
     return bool(email) and hmac.compare_digest(stamp, key_for_email(email)[-16:])
+
+
+def may_ask_to_confirm(request: HttpRequest, municipality_id: int) -> bool:
+    """Whether this client may have us e-mail one more address a link to confirm (CONFIRMATIONS_PER_HOUR per
+    town): nobody uses the town's mail to flood others."""
+    return ratelimit.hit(
+        f"support-confirm:{municipality_id}",
+        ratelimit.client_ip(request),
+        limit=CONFIRMATIONS_PER_HOUR,
+        window=3600,
+    ).allowed

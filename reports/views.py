@@ -349,6 +349,9 @@ def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
     except ServiceError as refused:
         messages.error(request, refused.message)
         return HttpResponseRedirect(presenters.report_url(report) + "#support-title")
+    if email and not supporters.may_ask_to_confirm(request, report.municipality_id):
+        messages.error(request, _("Too many requests. Please wait a while."))
+        return HttpResponseRedirect(presenters.report_url(report) + "#support-title")
     key, new_token = supporters.key_for_browser(request)
     try:
         created = report_support(report=report, supporter_key=key, email_to_confirm=email)

@@ -406,7 +406,10 @@ class Place:
         if len(parts) != 3 or not all(part.isdigit() and len(part) <= 18 for part in parts):
             return None
         rank, micros, pk = (int(part) for part in parts)
-        return cls(rank, EPOCH + micros * MICROSECOND, pk)
+        try:
+            return cls(rank, EPOCH + micros * MICROSECOND, pk)
+        except OverflowError:  # past the year 9999
+            return None
 
 
 def column_cards(

@@ -236,3 +236,39 @@ def test_a_confirmation_link_confirms_only_the_address_it_was_sent_to(client, to
     assert ReportSupport.objects.get(report=report).follower is None
     assert client.post(confirm_link("second@example.jp"), HTTP_HOST=town.host).status_code == 302
     assert ReportSupport.objects.get(report=report).follower.email == "second@example.jp"
+
+
+def test_an_address_gets_one_request_to_confirm_per_report_however_often_it_is_given(town):
+    report = make_report(town, contact=False)
+    for _ in range(3):  # three browsers, one address
+        Client().post(f"/reports/{report.reference}/support/", {"email": "x@example.jp"}, HTTP_HOST=town.host)
+    work()
+    assert len(mailed_to("x@example.jp")) == 1
+    report.refresh_from_db()
+    assert report.support_count == 3  # each browser's support still counts
+
+
+def test_one_client_may_have_only_a_few_addresses_asked_to_confirm_an_hour(client, town):
+    from reports.supporters import CONFIRMATIONS_PER_HOUR
+
+    report = make_report(town, contact=False)
+    url = f"/reports/{report.reference}/support/"
+    for i in range(CONFIRMATIONS_PER_HOUR):
+        Client().post(url, {"email": f"p{i}@example.jp"}, HTTP_HOST=town.host)
+    refused = client.post(
+        url, {"email": "one-more@example.jp"}, HTTP_HOST=town.host, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    assert "Too many requests" in refused.content.decode()
+    api = Client().post(
+        f"/api/v1/reports/{report.reference}/support/",
+        {"email": "api@example.jp", "follow": "true"},
+        HTTP_HOST=town.host,
+    )
+    assert api.status_code == 429
+    work()
+    assert mailed_to("one-more@example.jp") == [] and mailed_to("api@example.jp") == []
+    assert not ReportSupport.objects.filter(
+        pending_email__in=["one-more@example.jp", "api@example.jp"]
+    ).exists()
+    report.refresh_from_db()
+    assert report.support_count == CONFIRMATIONS_PER_HOUR

@@ -588,7 +588,7 @@ def test_show_more_goes_on_from_where_the_last_card_stood_when_it_was_shown(clie
 def test_a_place_that_cannot_be_read_is_refused_clearly_and_changes_nothing(client, town):
     make_report(town)
     client.force_login(staff(town))
-    for place in ("12", "1.2", "a.b.c", "1.2.3.4", "-1.5.6", "9" * 40 + ".1.1"):
+    for place in ("12", "1.2", "a.b.c", "1.2.3.4", "-1.5.6", "9" * 40 + ".1.1", "1." + "9" * 18 + ".1"):
         url = f"/admin/triage/column/new/?town={town.municipality.slug}&after={place}"
         answer = client.get(url, HTTP_ACCEPT_LANGUAGE="en", **JSON)
         assert answer.status_code == 400, place
