@@ -10,7 +10,7 @@ from civic.roles import Role
 from civic.services import staff_membership_set
 from consultations import services
 from consultations.models import Invitation, Respondent
-from tests.browser_support import chromium, screenshot, serious_accessibility_violations
+from tests.browser_support import chromium, log_in, screenshot, serious_accessibility_violations
 from tests.consultations.builders import ConsultationFactory, recruited
 from tests.factories import MunicipalityFactory, UserFactory, make_site
 
@@ -28,28 +28,21 @@ def scene(live_server, role_groups):
     consultation = recruited(ConsultationFactory(municipality=town), accepted=13)
     invitation = consultation.invitations.filter(status=Invitation.Status.PENDING).first()
     issued = services.code_issue(invitation=invitation)
-    user = UserFactory(username="facilitator", password="pw-for-tests-only")
+    user = UserFactory(username="facilitator")
     staff_membership_set(user=user, municipality=town, role=Role.FACILITATOR)
     return {
         "url": live_server.url,
+        "user": user,
         "token": issued.token,
         "consultation": consultation,
         "invitation": invitation,
     }
 
 
-def log_in(page, url: str) -> None:
-    page.goto(f"{url}/admin/login/")
-    page.fill("#id_username", "facilitator")
-    page.fill("#id_password", "pw-for-tests-only")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/admin/")
-
-
 def test_an_invitee_accepts_and_the_facilitator_draws_a_panel_that_includes_the_pool(scene):
     url, consultation = scene["url"], scene["consultation"]
     with chromium() as browser:
-        page = browser.new_page(locale="ja-JP")
+        page = browser.new_context(locale="ja-JP").new_page()
         page.goto(f"{url}/c/rsvp/{scene['token']}/")
         assert page.url == f"{url}/c/rsvp/answer/"  # the token is gone from the address bar
         assert serious_accessibility_violations(page) == []
@@ -70,7 +63,7 @@ def test_an_invitee_accepts_and_the_facilitator_draws_a_panel_that_includes_the_
         assert page.locator("[data-rsvp-result=accepted]").is_visible()
         screenshot(page, "consultations-rsvp-done")
 
-        log_in(page, url)
+        page = log_in(page.context, url, scene["user"])
         page.goto(f"{url}/admin/consultation-lottery/{consultation.pk}/")
         page.click("[data-run-selection]")
         page.wait_for_selector("progress")  # the job is queued; its progress bar shows
@@ -84,8 +77,7 @@ def test_an_invitee_accepts_and_the_facilitator_draws_a_panel_that_includes_the_
     assert len(panel) == consultation.panel_size
 
     with chromium() as browser:
-        page = browser.new_page(locale="ja-JP")
-        log_in(page, url)
+        page = log_in(browser.new_context(locale="ja-JP"), url, scene["user"])
         page.goto(f"{url}/admin/consultation-lottery/{consultation.pk}/")
         table = page.locator("[data-panel]")
         assert table.is_visible()
