@@ -7,7 +7,6 @@ import re
 import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, time, timedelta
-from time import monotonic
 from typing import IO, Any, cast
 
 from asgiref.sync import sync_to_async
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from civic.memo import Remembered
 from civic.models import Municipality
 from civic.tenancy import municipality_for_request
 from reports import tile_db
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 20
 TOWN_CACHE_SECONDS = 60
 TOWNS_REMEMBERED = 1000
-TOWNS_BY_HOST: dict[str, tuple[float, Municipality | None]] = {}
+TOWNS_BY_HOST: Remembered[str, Municipality | None] = Remembered(TOWN_CACHE_SECONDS, TOWNS_REMEMBERED)
 TILE_MAX_AGE = 60
 OPEN = "open"
 FILTERS = ("category", "status", "area", "since", "until")
@@ -220,16 +220,10 @@ def tile_response(body: bytes | None, version: str | None) -> HttpResponse:
 def tile_municipality(request: HttpRequest) -> Municipality:
     """The request's town, remembered per host for a minute: a map asks for dozens of tiles at once, and the
     two tenancy queries would otherwise cost more than a tile from the grid."""
-    host = request.get_host()
-    remembered = TOWNS_BY_HOST.get(host)
-    if remembered is None or remembered[0] < monotonic():
-        if len(TOWNS_BY_HOST) >= TOWNS_REMEMBERED:
-            TOWNS_BY_HOST.clear()
-        remembered = (monotonic() + TOWN_CACHE_SECONDS, municipality_for_request(request))
-        TOWNS_BY_HOST[host] = remembered
-    if remembered[1] is None:
+    municipality = TOWNS_BY_HOST.get(request.get_host(), lambda: municipality_for_request(request))
+    if municipality is None:
         raise Http404
-    return remembered[1]
+    return municipality
 
 
 class TileHandler(ASGIHandler):
@@ -289,15 +283,15 @@ class TileHandler(ASGIHandler):
         try:
             z, x, y = (int(part) for part in found.groups())
             check_tile(z, x, y)
-            remembered = TOWNS_BY_HOST.get(request.get_host())
+            municipality = TOWNS_BY_HOST.fresh(request.get_host())
         except (TileError, DisallowedHost):
             return None
-        if remembered is None or remembered[0] < monotonic() or remembered[1] is None:
+        if municipality is None:
             return None
         if any(hook(request) is not None for hook in self.request_hooks):  # a redirect, say
             return None
         reads = public_report_tile(
-            tile_filter=TileFilter(municipality_id=remembered[1].pk),
+            tile_filter=TileFilter(municipality_id=municipality.pk),
             z=z,
             x=x,
             y=y,

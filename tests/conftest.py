@@ -15,6 +15,14 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fresh_memories():
+    """Towns remembered per host name (civic.memo) start empty: tests use host names again for other towns."""
+    from civic.memo import forget_everything
+
+    forget_everything()
+
+
 @pytest.fixture
 def demo(db, settings):
     """The demo town from `seed_demo`, as a resident or staff member would meet it."""

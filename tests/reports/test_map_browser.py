@@ -3,7 +3,6 @@
 
 import pytest
 
-from reports.map_views import TOWNS_BY_HOST
 from reports.services import report_create
 from tests.browser_support import chromium, screenshot, serious_accessibility_violations
 
@@ -16,7 +15,6 @@ def test_map_shows_clusters_and_pins_and_is_usable_by_keyboard(live_server):
     from tests.reports.conftest import Town
 
     town = Town(name_ja="桜町", name_en="Sakura Town")
-    TOWNS_BY_HOST.clear()  # the tile view remembers towns per host; tests reuse host names
     for i in range(6):
         report_create(
             municipality=town.municipality,

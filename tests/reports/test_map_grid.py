@@ -12,7 +12,6 @@ from django.db import connection
 
 from reports.map_grid import map_grid_rebuild
 from reports.map_models import MapGridCell, MapGridState
-from reports.map_views import TOWNS_BY_HOST
 from reports.models import Report
 from reports.services import report_create, report_merge, report_transition
 from reports.tasks import rebuild_map_grid
@@ -21,11 +20,6 @@ from tests.reports.conftest import Town
 from tests.reports.test_map_tiles import decode, tile_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def forget_towns():
-    TOWNS_BY_HOST.clear()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from django.test import Client
 
 from civic.asgi import application
 from reports import tile_db
-from reports.map_views import TOWNS_BY_HOST
 from tests.reports.conftest import Town
 from tests.reports.test_map_tiles import decode, make_report, tile_of
 
@@ -20,8 +19,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
 @pytest_asyncio.fixture(autouse=True)
-async def forget_towns():
-    TOWNS_BY_HOST.clear()
+async def close_the_tiles_connections():
     yield
     await tile_db.close()  # this test's event loop ends with it
 

@@ -9,7 +9,6 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from reports.map_grid import map_grid_rebuild
-from reports.map_views import TOWNS_BY_HOST
 from reports.models import Report, Reporter
 from reports.services import report_create, report_transition
 from reports.tiles import TileError, TileFilter, cells_per_side, check_tile, tile_sql
@@ -134,12 +133,6 @@ def get_tile(client, town: Town, z: int, point: Point | None = None, **params):
 @pytest.fixture
 def town():
     return Town()
-
-
-@pytest.fixture(autouse=True)
-def forget_towns():
-    """Tests reuse host names for new towns; the tile view remembers towns per host."""
-    TOWNS_BY_HOST.clear()
 
 
 # --- tests ---

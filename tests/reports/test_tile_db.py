@@ -11,7 +11,6 @@ from asgiref.sync import sync_to_async
 from django.db import connections
 
 from reports import tile_db
-from reports.map_views import TOWNS_BY_HOST
 from tests.reports.test_map_tile_handler import get, town_with_a_report
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -19,7 +18,6 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 @pytest_asyncio.fixture(autouse=True)
 async def fresh_connections():
-    TOWNS_BY_HOST.clear()
     yield
     await tile_db.close()
 
