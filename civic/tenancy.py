@@ -8,7 +8,12 @@ from django.http.request import split_domain_port
 from wagtail.models import Site
 from wagtail.models.sites import get_site_for_hostname
 
+from civic.memo import Remembered
 from civic.models import Municipality
+
+# Towns by the host name and port they serve, per process, for a minute: every tile of a map and every socket
+# of a town hall asks, and a town's host names rarely change.
+_towns_by_host: Remembered[tuple[str, str], Municipality | None] = Remembered(60)
 
 
 def municipality_for_request(request: HttpRequest) -> Municipality | None:
@@ -20,8 +25,18 @@ def municipality_for_request(request: HttpRequest) -> Municipality | None:
 
 
 def municipality_for_host(host: str, port: str) -> Municipality | None:
-    """The municipality whose Wagtail site serves `host` (a Host header) on `port`, as for a request; for
-    connections that have no HttpRequest (WebSockets)."""
+    """The municipality whose Wagtail site serves `host` (a Host header, validated) on `port`, as
+    `municipality_for_request` finds it; remembered for a minute (see `_towns_by_host`)."""
+    return _towns_by_host.get((host, port), lambda: _find_for_host(host, port))
+
+
+def municipality_known_for_host(host: str, port: str) -> Municipality | None:
+    """The town `municipality_for_host` remembers for `host` and `port`, without a query; None when it
+    remembers none (or no town) just now."""
+    return _towns_by_host.fresh((host, port))
+
+
+def _find_for_host(host: str, port: str) -> Municipality | None:
     try:
         site = get_site_for_hostname(split_domain_port(host)[0], port)
     except Site.DoesNotExist:

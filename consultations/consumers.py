@@ -37,7 +37,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from civic.memo import Remembered
 from civic.models import Municipality
 from civic.tenancy import municipality_for_host
 from consultations.live_models import AgendaItem, LiveMessage, LiveParticipant, LiveRoom, Poll, Statement
@@ -81,7 +80,6 @@ logger = logging.getLogger(__name__)
 # Participants who joined or left each room in this process since its last presence frame (debounce).
 _presence_pending: dict[int, set[int]] = {}
 _background: set["asyncio.Future[Any]"] = set()  # tasks nobody awaits, referenced until done
-_towns_by_host: Remembered[tuple[str, str], Municipality | None] = Remembered(60)
 # Frames as watchers receive them, encoded once per process and language: (kind, key, language) → text.
 _encoded: dict[tuple[str, Any, str], str] = {}
 
@@ -120,11 +118,9 @@ def _language(scope: dict[str, Any]) -> str:
 
 
 def _municipality_of(scope: dict[str, Any]) -> Municipality | None:
-    """The town whose site serves the socket's Host, as the page views find it for a request; remembered per
-    host for a minute (a town hall's members join at once)."""
+    """The town whose site serves the socket's Host, as the page views find it for a request."""
     host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
-    port = str((scope.get("server") or ("", 80))[1])
-    return _towns_by_host.get((host, port), lambda: municipality_for_host(host, port))
+    return municipality_for_host(host, str((scope.get("server") or ("", 80))[1]))
 
 
 def _bindings(session: Any) -> dict[str, int]:

@@ -27,9 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from civic.memo import Remembered
 from civic.models import Municipality
-from civic.tenancy import municipality_for_request
+from civic.tenancy import municipality_for_host, municipality_known_for_host
 from reports import tile_db
 from reports.map_selectors import public_report_tile, public_reports_matching, run_reads, version_etag
 from reports.models import Area, Category, Report
@@ -39,9 +38,6 @@ from reports.views import map_context, municipality_of
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
-TOWN_CACHE_SECONDS = 60
-TOWNS_REMEMBERED = 1000
-TOWNS_BY_HOST: Remembered[str, Municipality | None] = Remembered(TOWN_CACHE_SECONDS, TOWNS_REMEMBERED)
 TILE_MAX_AGE = 60
 OPEN = "open"
 FILTERS = ("category", "status", "area", "since", "until")
@@ -220,7 +216,7 @@ def tile_response(body: bytes | None, version: str | None) -> HttpResponse:
 def tile_municipality(request: HttpRequest) -> Municipality:
     """The request's town, remembered per host for a minute: a map asks for dozens of tiles at once, and the
     two tenancy queries would otherwise cost more than a tile from the grid."""
-    municipality = TOWNS_BY_HOST.get(request.get_host(), lambda: municipality_for_request(request))
+    municipality = municipality_for_host(request.get_host(), request.get_port())
     if municipality is None:
         raise Http404
     return municipality
@@ -283,7 +279,7 @@ class TileHandler(ASGIHandler):
         try:
             z, x, y = (int(part) for part in found.groups())
             check_tile(z, x, y)
-            municipality = TOWNS_BY_HOST.fresh(request.get_host())
+            municipality = municipality_known_for_host(request.get_host(), request.get_port())
         except (TileError, DisallowedHost):
             return None
         if municipality is None:

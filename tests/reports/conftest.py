@@ -1,9 +1,13 @@
 """Fixtures for the reports tests: two towns with departments, categories and districts; media in tmp."""
 
 import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.core.cache import caches
+from django.db import connections
 
+from reports import tile_db
 from reports.models import Category
 from reports.services import area_save
 from tests.factories import DepartmentFactory, MunicipalityFactory
@@ -11,6 +15,16 @@ from tests.factories import DepartmentFactory, MunicipalityFactory
 # MunicipalityFactory towns are squares of half-width 0.05° around (139.0, 36.0).
 INSIDE = (36.0, 139.0)  # lat, lng
 OUTSIDE = (36.2, 139.0)
+
+
+@pytest_asyncio.fixture
+async def closing_connections():
+    """For async tests of tiles: at the end, close this event loop's tile connections, and the Django
+    connection that `sync_to_async` opened in its shared thread (a later test without database access would
+    otherwise find it open)."""
+    yield
+    await tile_db.close()
+    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture(autouse=True)

@@ -3,25 +3,21 @@ stack does, with the headers a public tile needs and without sessions, CSRF or l
 URL still goes through the whole stack."""
 
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import HttpCommunicator
 from django.core import signals
 from django.test import Client
 
 from civic.asgi import application
-from reports import tile_db
 from tests.reports.conftest import Town
 from tests.reports.test_map_tiles import decode, make_report, tile_of
 
 # The handler serves from a worker thread, with a database connection of its own: data must be committed.
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-@pytest_asyncio.fixture(autouse=True)
-async def close_the_tiles_connections():
-    yield
-    await tile_db.close()  # this test's event loop ends with it
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("closing_connections"),
+]
 
 
 @pytest.fixture

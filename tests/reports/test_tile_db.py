@@ -6,20 +6,17 @@ import asyncio
 
 import psycopg
 import pytest
-import pytest_asyncio
 from asgiref.sync import sync_to_async
 from django.db import connections
 
 from reports import tile_db
 from tests.reports.test_map_tile_handler import get, town_with_a_report
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-@pytest_asyncio.fixture(autouse=True)
-async def fresh_connections():
-    yield
-    await tile_db.close()
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("closing_connections"),
+]
 
 
 def backend(pause: float = 0.0):
