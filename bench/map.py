@@ -4,7 +4,9 @@ the same tile.
 `python -m bench map [--count 1000000] [--samples 100] [--zooms 10-17] [--no-pool]` needs PostgreSQL with
 PostGIS at DATABASE_URL (`source civic/devtools/database.sh` sets it). It creates a database of its own next
 to that one, migrates it, generates the reports there with set-based SQL (a dense centre, sparse edges,
-progress on stderr) and counts the map grid (`manage.py map_grid_rebuild`, one INSERT … SELECT).
+progress on stderr) and counts the map grid and renders the tiles kept rendered (`manage.py map_grid_rebuild`:
+one INSERT … SELECT, then every tile up to reports.tile_store.STORED_MAX_ZOOM that holds reports, with
+progress), as a town's nightly job does.
 
 It serves Civic as `make run` does: `uvicorn civic.asgi:application`, one process, where tile URLs go
 through the lean reports.map_views.TileHandler and every other URL through the whole middleware stack;
@@ -23,6 +25,12 @@ endpoint keeps tiles per data version: a tile it has not served yet costs it tha
 asked for again one small query for the version; `first_request_*` are the figures of the samples whose
 tile it had not served yet (`distinct_tiles` says how often samples repeat). `http_floor_p50_ms` is a
 trivial Civic endpoint through the whole stack. The database is dropped at the end.
+
+Up to STORED_MAX_ZOOM our endpoint reads the tile rendered (`kept`: rendered), as a visitor does except
+just after a change of that tile. `--unrendered` marks every tile of a zoom before measuring it, as if a
+change had touched them all (`kept`: marked): each tile's first request then reads the row, builds the tile
+and keeps it (the `first_request_*` figures), later ones read it. Above it (`kept`: per process), a tile
+is built per request and kept in the process under the town's data version.
 """
 
 from __future__ import annotations
@@ -173,11 +181,20 @@ def median(values: list[float]) -> float:
 
 
 def measure(
-    url: str, port: int, zooms: list[int], samples: int, *, count: int, pool: bool, live_samples: int
+    url: str,
+    port: int,
+    zooms: list[int],
+    samples: int,
+    *,
+    count: int,
+    pool: bool,
+    live_samples: int,
+    unrendered: bool,
 ) -> None:
     import psycopg
 
     sys.path.insert(0, str(ROOT))
+    from reports.tile_store import STORED_MAX_ZOOM, TILE_TABLE
     from reports.tiles import GRID_MAX_ZOOM, TileFilter, live_tile_sql, tile_sql
 
     rng = random.Random(4)
@@ -228,6 +245,10 @@ def measure(
             # keeps tiles, so the cost would fall on its first requests while the reference repeats warm.
             for x, y in set(tiles):
                 reference(z, x, y)
+            kept = "rendered" if z <= STORED_MAX_ZOOM else "per process"
+            if unrendered and z <= STORED_MAX_ZOOM:
+                db.execute(f"UPDATE {TILE_TABLE} SET stamp = stamp + 1, tile = NULL WHERE zoom = %s", [z])
+                kept = "marked"
             timings: dict[str, list[float]] = {"ours": [], "reference": []}
             sizes: dict[str, list[int]] = {"ours": [], "reference": []}
             seen, first = {warm}, []  # samples whose tile our endpoint had not served yet
@@ -274,6 +295,7 @@ def measure(
                         "reference_p50_ms": round(median(timings["reference"]), 1),
                         "reference_max_tile_bytes": max(sizes["reference"]),
                         "source": "grid" if gridded else "live",
+                        "kept": kept,
                         **uncached,
                         **({"live_sql_p50_ms": round(median(live), 1)} if live else {}),
                         "http_floor_p50_ms": round(http_floor_p50, 1),
@@ -306,6 +328,11 @@ def main(argv: list[str]) -> None:
         type=int,
         default=3,
         help="tiles per gridded zoom also counted live, to show what the grid saves (default 3)",
+    )
+    parser.add_argument(
+        "--unrendered",
+        action="store_true",
+        help="mark every kept tile of a zoom before measuring it, so first requests build the tile",
     )
     args = parser.parse_args(argv)
     low, _, high = args.zooms.partition("-")
@@ -345,13 +372,14 @@ def main(argv: list[str]) -> None:
             [python, "-c", "from bench.map import setup_town; setup_town()"], cwd=ROOT, env=env, check=True
         )
         generate(url, args.count)
-        log("map: counting the map grid (one INSERT … SELECT)")
+        log("map: counting the map grid (one INSERT … SELECT) and rendering its tiles")
         started = time.monotonic()
         subprocess.run(
             [python, "manage.py", "map_grid_rebuild"], cwd=ROOT, env=env, check=True, stdout=sys.stderr
         )
         admin_sql(url, "VACUUM ANALYZE reports_mapgridcell")
-        log(f"map: grid counted in {time.monotonic() - started:.1f}s")
+        admin_sql(url, "VACUUM ANALYZE reports_maptile")
+        log(f"map: grid counted and tiles rendered in {time.monotonic() - started:.1f}s")
         port = free_port()
         log(f"map: starting the server on port {port}")
         server = subprocess.Popen(
@@ -376,7 +404,14 @@ def main(argv: list[str]) -> None:
         )
         wait_until_up(port, server)
         measure(
-            url, port, zooms, args.samples, count=args.count, pool=args.pool, live_samples=args.live_samples
+            url,
+            port,
+            zooms,
+            args.samples,
+            count=args.count,
+            pool=args.pool,
+            live_samples=args.live_samples,
+            unrendered=args.unrendered,
         )
     finally:
         if server is not None:

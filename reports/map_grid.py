@@ -1,14 +1,18 @@
 """Keeping the map's grid (reports.map_models) in step with the reports: report services apply each change
 as a delta inside their transaction, and a rebuild (a periodic task, `manage.py map_grid_rebuild`, the
 benchmark) recounts a town in one set-based statement, which also repairs changes made outside the services.
-Both raise the town's map data version, which tiles carry as their ETag."""
+Both mark the rendered tiles they change (reports.tile_store) and raise the town's map data version, which
+tiles built per request carry as their ETag."""
 
 from dataclasses import dataclass, replace
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from civic.jobs import enqueue_on_commit
+from reports import tasks
 from reports.models import Report
+from reports.tile_store import tiles_mark, tiles_mark_town
 from reports.tiles import (
     GRID_MAX_ZOOM,
     GRID_TABLE,
@@ -87,7 +91,9 @@ def grid_entry(report: Report) -> GridEntry | None:
 
 
 def map_grid_update(*, municipality_id: int, before: GridEntry | None, after: GridEntry | None) -> None:
-    """Move one report's count from `before` to `after` (None: not on the map) and raise the data version."""
+    """Move one report's count from `before` to `after` (None: not on the map), mark the rendered tiles
+    under both places (reports.tile_store; rendered again by a task after the commit) and raise the data
+    version."""
     if before == after:
         return
     changes = [(entry, delta) for entry, delta in ((before, -1), (after, 1)) if entry is not None]
@@ -97,7 +103,10 @@ def map_grid_update(*, municipality_id: int, before: GridEntry | None, after: Gr
     rows = ", ".join(["(%s::float8, %s::float8, %s, %s::bigint, %s)"] * len(changes))
     with connection.cursor() as cursor:
         cursor.execute(DELTA_SQL.format(rows=rows), params)
+    tiles_mark(municipality_id=municipality_id, places=[(entry.lng, entry.lat) for entry, _delta in changes])
+    with connection.cursor() as cursor:
         cursor.execute(BUMP_SQL, [municipality_id, None])
+    enqueue_on_commit(tasks.render_map_tiles, municipality_id)
 
 
 def map_grid_report_added(report: Report) -> None:
@@ -114,7 +123,8 @@ def map_grid_status_changed(report: Report, before_status: str) -> None:
 
 @transaction.atomic
 def map_grid_rebuild(*, municipality_id: int | None = None) -> None:
-    """Recount the grid of one town (or of every town) from its reports, in one INSERT … SELECT."""
+    """Recount the grid of one town (or of every town) from its reports, in one INSERT … SELECT, and mark
+    its rendered tiles (render them after: reports.tile_store.map_tiles_render)."""
     with connection.cursor() as cursor:
         # Deltas of reports committed meanwhile wait for this transaction, then apply on top of the recount.
         cursor.execute(f"LOCK TABLE {GRID_TABLE} IN SHARE ROW EXCLUSIVE MODE")
@@ -127,6 +137,7 @@ def map_grid_rebuild(*, municipality_id: int | None = None) -> None:
             cursor.execute(f"DELETE FROM {GRID_TABLE} WHERE municipality_id = %s", [municipality_id])  # noqa: S608
             cursor.execute(REBUILD_SQL.format(town="AND r.municipality_id = %s"), [municipality_id])
             towns = [municipality_id]
+        tiles_mark_town(municipality_id=municipality_id)
         now = timezone.now()
         for town in towns:
             cursor.execute(BUMP_SQL, [town, now])

@@ -42,3 +42,24 @@ class MapGridState(models.Model):
     class Meta:
         verbose_name = _("map data version")
         verbose_name_plural = _("map data versions")
+
+
+class MapTile(models.Model):
+    """One unfiltered vector tile of a town, kept rendered (reports.tile_store) so a visitor's map reads it in
+    one small query: a row for every tile up to STORED_MAX_ZOOM that has held a public report. A change of a
+    report on the map raises `stamp` and empties `tile` of the tiles it touches, in its own transaction; the
+    tile is rendered again after it, by a background task or by the next request, whichever comes first."""
+
+    pk = models.CompositePrimaryKey("municipality", "zoom", "x", "y")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+", db_index=False)
+    zoom = models.SmallIntegerField()
+    x = models.IntegerField()
+    y = models.IntegerField()
+    stamp = models.BigIntegerField(db_default=1)  # raised by every change; a render stores only if unchanged
+    tile = models.BinaryField(null=True)  # None: to be rendered
+    digest = models.CharField(max_length=32, blank=True, db_default="")  # md5 of `tile`: the ETag
+    categories = models.CharField(max_length=8, blank=True, db_default="")  # stamp of the codes it shows
+
+    class Meta:
+        verbose_name = _("rendered map tile")
+        verbose_name_plural = _("rendered map tiles")

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from civic.models import Municipality
 from reports.models import Report
 from reports.selectors import _public_reports
+from reports.tile_store import is_stored, read_sql, render_sql, stored_etag
 from reports.tiles import VERSION_SQL, TileFilter, tile_sql
 
 TILE_CACHE = "default"  # per process; a town's hot tiles are few
@@ -42,19 +43,30 @@ Reads = Generator[tuple[str, Sequence[object]], tuple[Any, ...] | None, T]
 
 def public_report_tile(
     *, tile_filter: TileFilter, z: int, x: int, y: int, asked: str | None = None
-) -> Reads[tuple[bytes | None, str | None]]:
-    """One Mapbox vector tile of the public reports `tile_filter` lets through (see reports.tiles), and the
-    town's map data version it was read at; no tile (None) when `asked`, the ETag of the browser's copy,
-    is still the current one (see `version_etag`).
+) -> Reads[tuple[bytes | None, str]]:
+    """One Mapbox vector tile of the public reports `tile_filter` lets through (see reports.tiles) and its
+    ETag; no tile (None) when `asked`, the ETag of the browser's copy, is still the current one.
 
-    Tiles are kept in the cache with the version they were read at, and served from there while the town's
+    A tile of the whole town's map kept rendered (reports.tile_store) costs one small query, or two when a
+    change has marked it: the read, then the statement that builds and stores it. Any other tile is kept in
+    the cache with the town's map data version it was read at, and served from there while the town's
     version is still that one: a kept tile costs one small query, a tile not kept one statement, which reads
-    the tile and the version together (revalidating reads the version first)."""
+    the tile and the version together (revalidating reads the version first); its ETag is the version (see
+    `version_etag`)."""
+    if is_stored(tile_filter, z):
+        row = yield read_sql(tile_filter, z, x, y)
+        if row is not None:
+            tile, digest, stamp, current = row
+            if tile is None or not current:
+                rendered = yield render_sql(tile_filter, z, x, y, stamp)
+                tile, digest = rendered or (b"", "")  # it always has its one row
+            etag = stored_etag(digest)
+            return (None if asked == etag else bytes(tile)), etag
     version = None
     if asked:
         version = _version_in((yield VERSION_SQL, [tile_filter.municipality_id]))
         if asked == version_etag(version):
-            return None, version
+            return None, asked
     cache = caches[TILE_CACHE]
     key = tile_cache_key(tile_filter, z, x, y)
     kept: tuple[str, bytes] | None = cache.get(key)
@@ -62,13 +74,13 @@ def public_report_tile(
         if not asked:
             version = _version_in((yield VERSION_SQL, [tile_filter.municipality_id]))
         if kept[0] == version:
-            return kept[1], version
+            return kept[1], version_etag(version)
     row = yield tile_sql(z, x, y, tile_filter)
     tile, read_at = row if row else (None, None)
     body = bytes(tile) if tile is not None else b""
     if read_at is not None:
         cache.set(key, (read_at, body), TILE_CACHE_SECONDS)
-    return body, read_at
+    return body, version_etag(read_at)
 
 
 def _version_in(row: tuple[Any, ...] | None) -> str | None:
@@ -76,8 +88,8 @@ def _version_in(row: tuple[Any, ...] | None) -> str | None:
 
 
 def version_etag(version: str | None) -> str:
-    """A tile's ETag: the same for every tile of a town until its reports on the map or its categories
-    change."""
+    """The ETag of a tile built per request: the same for every such tile of a town until its reports on the
+    map or its categories change."""
     return f'W/"map-{version or 0}"'
 
 

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET
 from civic.models import Municipality
 from civic.tenancy import municipality_for_host, municipality_known_for_host
 from reports import tile_db
-from reports.map_selectors import public_report_tile, public_reports_matching, run_reads, version_etag
+from reports.map_selectors import public_report_tile, public_reports_matching, run_reads
 from reports.models import Area, Category, Report
 from reports.tiles import TileError, TileFilter, check_tile
 from reports.views import map_context, municipality_of
@@ -175,9 +175,9 @@ def js_strings() -> dict[str, str]:
 @require_GET
 def report_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     """One vector tile (layer `reports`: clusters with `count`; single reports with reference, status,
-    category). Impossible z/x/y or unknown filter values are a 400. Browsers keep tiles for a minute; the
-    ETag is the town's map data version, so revalidating, or a tile asked for again, costs one small query
-    until a report on the town's map changes; a tile not yet kept costs the one statement that builds it."""
+    category). Impossible z/x/y or unknown filter values are a 400. Browsers keep tiles for a minute, then
+    revalidate with the ETag; a tile of the whole town's map is read already rendered, any other is built
+    or kept per process (see reports.map_selectors.public_report_tile)."""
     try:
         check_tile(z, x, y)
     except TileError as refused:
@@ -200,14 +200,14 @@ def report_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
     return tile_response(*run_reads(reads))
 
 
-def tile_response(body: bytes | None, version: str | None) -> HttpResponse:
+def tile_response(body: bytes | None, etag: str) -> HttpResponse:
     """A tile (None: the browser's copy is current) with its caching headers."""
     response = (
         HttpResponseNotModified()
         if body is None
         else HttpResponse(body, content_type="application/vnd.mapbox-vector-tile")
     )
-    response["ETag"] = version_etag(version)
+    response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={TILE_MAX_AGE}"
     response["Vary"] = "Host"
     return response

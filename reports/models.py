@@ -530,7 +530,7 @@ class IdempotencyKey(models.Model):
 
 
 from reports.line_models import LineConversation, LineConversationPhoto  # noqa: E402, F401  (LINE, issue #5)
-from reports.map_models import MapGridCell, MapGridState  # noqa: E402, F401  (the public map's grid, issue #4)
+from reports.map_models import MapGridCell, MapGridState, MapTile  # noqa: E402, F401  (the public map's grid, issue #4)
 from reports.open311_models import Open311Client  # noqa: E402, F401  (models of the Open311 API, issue #4)
 from reports.pending_models import PendingUpload  # noqa: E402, F401  (photos kept across a form error, issue #3)
 from reports.triage_models import ResponseTemplate, SavedFilter  # noqa: E402, F401  (the triage board, issue #6)

@@ -34,10 +34,12 @@ STATE_TABLE = "reports_mapgridstate"
 # version, which every change of a report on the map raises (reports.map_grid), then a stamp of the town's
 # category codes, which tiles show, so a category renamed in any way changes it too. No row before the
 # town's first report.
+# A stamp of the category codes of the town `{town}` (an SQL expression), which tiles show.
+CATEGORIES_SQL = """(
+    SELECT left(md5(coalesce(string_agg(c.id || '=' || c.code, ',' ORDER BY c.id), '')), 8)
+    FROM reports_category c WHERE c.municipality_id = {town})"""
 VERSION_SQL = f"""
-    SELECT s.version || '.' || (
-        SELECT left(md5(coalesce(string_agg(c.id || '=' || c.code, ',' ORDER BY c.id), '')), 8)
-        FROM reports_category c WHERE c.municipality_id = s.municipality_id)
+    SELECT s.version || '.' || {CATEGORIES_SQL.format(town="s.municipality_id")}
     FROM {STATE_TABLE} s WHERE s.municipality_id = %s
 """  # noqa: S608
 
