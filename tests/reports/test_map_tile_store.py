@@ -3,10 +3,12 @@ a public report is kept rendered in the database, read in one query by its prima
 that touches it, rendered again after it, and never stored from a read older than the change."""
 
 import io
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
 from reports import tasks
@@ -195,3 +197,27 @@ def test_the_migration_marks_the_tiles_the_grid_has_like_a_recount():
     migration = importlib.import_module("reports.migrations.0011_map_tiles_rendered")
     recount = MARK_TOWN_SQL[1].format(town="").split()
     assert migration.MARK_GRIDDED_TILES.split() == recount[: recount.index("ORDER")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_render_waits_for_a_change_in_progress_and_then_keeps_nothing(town):
+    report = make_report(town)
+    x, y = tile_of(report.point, 14)
+    reads = public_report_tile(tile_filter=TileFilter(municipality_id=town.municipality.pk), z=14, x=x, y=y)
+    render = reads.send(run(next(reads)))  # the read finds the tile marked; the render's statement next
+    marking = threading.Event()
+
+    def change() -> None:
+        with transaction.atomic():
+            make_report(town)  # marks the tile: its row is locked until the commit
+            marking.set()
+            time.sleep(0.3)
+        connection.close()
+
+    changer = threading.Thread(target=change)
+    changer.start()
+    assert marking.wait(10)
+    body = run(render)[0]  # its snapshot is older than the change, which commits while it waits
+    changer.join()
+    assert total(bytes(body)) == 1
+    assert stored(town, 14, x, y).tile is None
