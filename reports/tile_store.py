@@ -25,7 +25,9 @@ from django.db import connection
 
 from reports.tiles import CATEGORIES_SQL, GRID_MAX_ZOOM, GRID_TABLE, U_SQL, V_SQL, TileFilter, tile_sql
 
-STORED_MAX_ZOOM = GRID_MAX_ZOOM  # beyond it, tiles of single reports are many and each read by few
+# Zoom 17 shows single reports street by street, and counting its tiles live is the slowest read (tens of
+# milliseconds in a dense centre); beyond it tiles are many, small and quick to count, and each read by few.
+STORED_MAX_ZOOM = 17
 TILE_TABLE = "reports_maptile"
 TILE_KEY = "t.municipality_id = %s AND t.zoom = %s AND t.x = %s AND t.y = %s"  # one tile, its table called t
 
@@ -49,13 +51,16 @@ MARK_SQL = f"""
 """  # noqa: S608, E501
 
 # Every tile of a town (`{town}`: a municipality condition, or none for every town), then a row for every
-# tile that has a grid cell (8 × 8 cells a tile at every gridded zoom).
+# tile that has a grid cell: a cell at zoom g is 1/8 of a tile's side at g (see reports.tiles), so it lies in
+# tile cell >> (3 + g - z) at zoom z ≤ g + 3; zooms beyond the grid's take its finest cells.
 MARK_TOWN_SQL = (
     f"UPDATE {TILE_TABLE} SET stamp = stamp + 1, tile = NULL WHERE true {{town}}",  # noqa: S608
     f"""
     INSERT INTO {TILE_TABLE} (municipality_id, zoom, x, y, stamp)
-    SELECT DISTINCT municipality_id, zoom, cell_x / 8, cell_y / 8, 1
-    FROM {GRID_TABLE} WHERE zoom <= {STORED_MAX_ZOOM} {{town}}
+    SELECT DISTINCT g.municipality_id, z.zoom,
+           g.cell_x >> (3 + g.zoom - z.zoom), g.cell_y >> (3 + g.zoom - z.zoom), 1
+    FROM generate_series(0, {STORED_MAX_ZOOM}) AS z (zoom)
+    JOIN {GRID_TABLE} g ON g.zoom = least(z.zoom, {GRID_MAX_ZOOM}) {{town}}
     ORDER BY 1, 2, 3, 4
     ON CONFLICT (municipality_id, zoom, x, y) DO NOTHING
     """,  # noqa: S608

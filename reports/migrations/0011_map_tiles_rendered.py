@@ -4,11 +4,15 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-# A row (to be rendered) for every tile up to zoom 16 that the map grid has cells in: the tiles are rendered
-# when first asked for, or all at once by `manage.py map_grid_rebuild`.
+# A row (to be rendered) for every tile up to zoom 17 that the map grid has cells in (as
+# reports.tile_store.MARK_TOWN_SQL): the tiles are rendered when first asked for, or all at once by
+# `manage.py map_grid_rebuild`.
 MARK_GRIDDED_TILES = """
     INSERT INTO reports_maptile (municipality_id, zoom, x, y, stamp)
-    SELECT DISTINCT municipality_id, zoom, cell_x / 8, cell_y / 8, 1 FROM reports_mapgridcell WHERE zoom <= 16
+    SELECT DISTINCT g.municipality_id, z.zoom,
+           g.cell_x >> (3 + g.zoom - z.zoom), g.cell_y >> (3 + g.zoom - z.zoom), 1
+    FROM generate_series(0, 17) AS z (zoom)
+    JOIN reports_mapgridcell g ON g.zoom = least(z.zoom, 16)
 """
 
 

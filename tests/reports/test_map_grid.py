@@ -191,8 +191,8 @@ def test_a_tile_built_per_request_carries_the_data_version_a_revalidation_is_one
     client, town, django_assert_num_queries
 ):
     at_the_centre(town, 3)
-    x, y = tile_of(town.municipality.center, 17)  # above the stored zooms (reports.tile_store)
-    url = f"/reports/tiles/17/{x}/{y}.pbf"
+    x, y = tile_of(town.municipality.center, 18)  # above the stored zooms (reports.tile_store)
+    url = f"/reports/tiles/18/{x}/{y}.pbf"
     first = client.get(url, HTTP_HOST=town.host)
     etag = first["ETag"]
     version = MapGridState.objects.get(municipality=town.municipality).version
@@ -220,11 +220,11 @@ def test_a_tile_not_kept_costs_one_statement_which_also_reads_the_version(
     client, town, django_assert_num_queries
 ):
     at_the_centre(town, 3)
-    x, y = tile_of(town.municipality.center, 17)
-    client.get(f"/reports/tiles/17/{x}/{y}.pbf", HTTP_HOST=town.host)  # the town is remembered from now on
     x, y = tile_of(town.municipality.center, 18)
+    client.get(f"/reports/tiles/18/{x}/{y}.pbf", HTTP_HOST=town.host)  # the town is remembered from now on
+    x, y = tile_of(town.municipality.center, 19)
     with django_assert_num_queries(1):
-        response = client.get(f"/reports/tiles/18/{x}/{y}.pbf", HTTP_HOST=town.host)
+        response = client.get(f"/reports/tiles/19/{x}/{y}.pbf", HTTP_HOST=town.host)
     assert sum(f["properties"]["count"] for f in decode(response.content)["reports"]) == 3
     version = MapGridState.objects.get(municipality=town.municipality).version
     assert response["ETag"].startswith(f'W/"map-{version}.')
