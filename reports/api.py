@@ -281,7 +281,8 @@ def report_support_api(request: HttpRequest, reference: str) -> HttpResponse:
             "reference": report.reference,
             "supported": True,
             "new": created,
-            # With `follow`, the address's owner confirms from the e-mail sent there before updates come.
+            # With `follow`, the address's owner confirms from the e-mail sent there before updates come; the
+            # same answer when no new e-mail was needed (see the schema), so it says nothing of who follows.
             "confirmation_sent": follow,
             "support_count": report.support_count,
         }

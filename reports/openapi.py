@@ -174,7 +174,11 @@ SCHEMAS: dict[str, Any] = {
             "new": {"type": "boolean"},
             "confirmation_sent": {
                 "type": "boolean",
-                "description": "An e-mail asks the address's owner to confirm; then updates come",
+                "description": (
+                    "Following was asked for: an e-mail asks the address's owner to confirm, then updates "
+                    "come. No new e-mail goes to an address that follows the report already or has a link "
+                    "for it that still works; the answer is the same, so it tells nobody who follows"
+                ),
             },
             "support_count": {"type": "integer"},
         },

@@ -66,6 +66,9 @@ class _Pool:
         try:
             async with asyncio.timeout(WAIT_SECONDS):
                 connection: AsyncConnection[Any] = await AsyncConnection.connect(**params)
+                # A tile kept by a request (reports.tile_store) is a cache: its commit need not wait for the
+                # disk, and if a crash loses it, the tile is rendered again (changes still commit durably).
+                await connection.execute(b"SET synchronous_commit TO off")
                 # An empty tile: the new database session loads PostGIS's tile functions now, not during a
                 # visitor's first tile on it (about 15 ms).
                 sql, empty = tile_sql(0, 0, 0, TileFilter(municipality_id=0))

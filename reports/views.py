@@ -368,7 +368,8 @@ def report_support_web(request: HttpRequest, reference: str) -> HttpResponse:
             messages.info(
                 request,
                 _(
-                    "We have sent a link to %(email)s. Open it to confirm, and we will e-mail you about "
+                    "We have sent a link to %(email)s, unless it follows this report already or has a "
+                    "link for it that still works. Open the link to confirm, and we will e-mail you about "
                     "the report's progress (each e-mail has a link to stop)."
                 )
                 % {"email": email},

@@ -57,3 +57,11 @@ async def test_when_no_connection_can_be_made_in_time_tiles_are_answered_the_ord
     assert answered["body"] == ordinary["body"]
     with pytest.raises(tile_db.Unavailable):  # not tried again for a while
         await tile_db.run_reads(backend())
+
+
+async def test_tiles_kept_by_a_request_do_not_wait_for_the_disk():
+    def setting():
+        row = yield "SHOW synchronous_commit", []
+        return row[0]
+
+    assert await tile_db.run_reads(setting()) == "off"  # a cache; reports and their changes commit durably
