@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from civic.errors import ServiceError
+from consultations.live_models import LiveRoom
 from consultations.models import Consultation, Draw
 from consultations.services.common import Actor, record_event
 
@@ -13,7 +14,8 @@ PANEL_FIELDS = ("panel_size", "alternates")
 
 @transaction.atomic
 def consultation_save(*, consultation: Consultation, by: Actor) -> Consultation:
-    """Create or update a consultation (with its sessions); lottery settings are fixed once their seed is."""
+    """Create or update a consultation (with its sessions); lottery settings are fixed once their seed is, and
+    a session held live is never removed (its room's record would go with it)."""
     errors: dict[str, list[str]] = {}
     if consultation.panel_size < 1:
         errors.setdefault("panel_size", []).append(_("The panel needs at least one member."))
@@ -44,6 +46,18 @@ def consultation_save(*, consultation: Consultation, by: Actor) -> Consultation:
             and f.name not in {"created_at", "updated_at"}
             and getattr(stored, f.attname) != getattr(consultation, f.attname)
         ]
+        kept = [session.pk for session in consultation.sessions.all() if session.pk]
+        recorded = LiveRoom.objects.filter(session__consultation=stored, events__isnull=False).exclude(
+            session_id__in=kept
+        )
+        for title in recorded.values_list("session__title", flat=True).distinct():
+            errors.setdefault("sessions", []).append(
+                _(
+                    "The session “%(title)s” was held live and its record is kept, so it cannot be removed. "
+                    "Change its title or time instead."
+                )
+                % {"title": title}
+            )
         # Status and the roster's bookkeeping change only through their own services.
         consultation.status = stored.status
         consultation.roster_salt = stored.roster_salt

@@ -252,3 +252,58 @@ def test_drawn_invitations_for_a_town_without_staff_are_not_reachable(consultati
     drawn(consultation)
     client = Client()
     assert client.get(manage(consultation)).status_code == 302  # to the admin login
+
+
+def test_a_session_held_live_cannot_be_removed_and_its_record_stays(staff, consultation):
+    from consultations.live_models import LiveEvent, LiveRoom
+    from consultations.models import ConsultationSession
+    from consultations.services.live import participant_enter, room_ensure, room_open
+
+    held, planned = (
+        ConsultationSession.objects.create(
+            consultation=consultation,
+            title=title,
+            starts_at="2027-01-10T10:00+09:00",
+            ends_at="2027-01-10T12:00+09:00",
+            sort_order=order,
+        )
+        for order, title in enumerate(("第1回", "第2回"))
+    )
+    room = room_ensure(session=held)
+    room_open(room=room, actor=participant_enter(room=room, user=UserFactory()))
+    room_ensure(session=planned)  # a room nobody has used yet holds no record
+    form = {
+        "municipality": consultation.municipality.pk,
+        "title": consultation.title,
+        "question": consultation.question,
+        "description": "",
+        "invitations_target": consultation.invitations_target,
+        "rsvp_deadline": "",
+        "panel_size": consultation.panel_size,
+        "alternates": consultation.alternates,
+        "sessions-TOTAL_FORMS": 2,
+        "sessions-INITIAL_FORMS": 2,
+        "sessions-MIN_NUM_FORMS": 0,
+        "sessions-MAX_NUM_FORMS": 1000,
+    }
+    for i, session in enumerate((held, planned)):
+        form |= {
+            f"sessions-{i}-id": session.pk,
+            f"sessions-{i}-title": session.title,
+            f"sessions-{i}-starts_at": "2027-01-10 10:00",
+            f"sessions-{i}-ends_at": "2027-01-10 12:00",
+            f"sessions-{i}-location": "",
+            f"sessions-{i}-ORDER": i + 1,
+            f"sessions-{i}-DELETE": "on",
+        }
+    url = f"/admin/consultations/edit/{consultation.pk}/"
+    refused = staff.post(url, form)
+    assert refused.status_code == 200
+    assert "was held live and its record is kept" in refused.content.decode()
+    assert consultation.sessions.count() == 2 and LiveEvent.objects.filter(room=room).exists()
+
+    form["sessions-0-DELETE"] = ""
+    assert staff.post(url, form).status_code == 302
+    assert list(consultation.sessions.values_list("title", flat=True)) == ["第1回"]
+    assert LiveRoom.objects.filter(session=held).exists()
+    assert not LiveRoom.objects.filter(session=planned).exists()  # it held no record
