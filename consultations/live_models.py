@@ -35,7 +35,7 @@ class LiveRoom(models.Model):
     )
     next_seq = models.BigIntegerField(default=0)  # the last sequence number given
     opinion_groups = models.JSONField(default=dict, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    summary = models.TextField(pgettext_lazy("live room", "summary"), blank=True)
     summary_published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

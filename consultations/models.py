@@ -40,7 +40,9 @@ class Consultation(ClusterableModel):
         verbose_name=_("municipality"),
     )
     title = models.CharField(_("title"), max_length=200)
-    question = models.TextField(_("question"), help_text=_("The question the panel will deliberate on."))
+    question = models.TextField(
+        pgettext_lazy("consultation", "question"), help_text=_("The question the panel will deliberate on.")
+    )
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     panel_size = models.PositiveSmallIntegerField(_("panel size"), default=24)
@@ -164,7 +166,7 @@ class RosterEntry(models.Model):
     household = models.CharField(max_length=24, blank=True)
     # Personal data, blanked by roster_purge.
     ref = models.CharField(_("resident number"), max_length=64, blank=True)
-    name = models.CharField(_("name"), max_length=200, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from civic.errors import ServiceError
 from civic.models import Municipality
@@ -105,7 +105,7 @@ class ReportForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ACCEPT}),
     )
     contact_name = forms.CharField(
-        label=gettext_lazy("Name"),
+        label=pgettext_lazy("resident", "Name"),
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),

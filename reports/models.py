@@ -278,8 +278,8 @@ class Report(models.Model):
     )
     # Geography, so "within 50 m" is in metres; null only when the resident described the place in words.
     point = models.PointField(_("location"), geography=True, srid=4326, null=True, blank=True)
-    title = models.CharField(_("title"), max_length=120, blank=True)
-    description = models.TextField(_("description"), max_length=2000)
+    title = models.CharField(pgettext_lazy("subject", "title"), max_length=120, blank=True)
+    description = models.TextField(pgettext_lazy("report", "description"), max_length=2000)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
     priority = models.CharField(
         _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL

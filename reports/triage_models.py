@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from civic.models import Municipality
 
@@ -25,7 +26,7 @@ class ResponseTemplate(models.Model):
         verbose_name=_("category"),
         help_text=_("Leave empty to offer it for every category."),
     )
-    title = models.CharField(_("title"), max_length=100)
+    title = models.CharField(pgettext_lazy("subject", "title"), max_length=100)
     body = models.TextField(_("message"), max_length=2000)
 
     class Meta:

@@ -189,7 +189,8 @@ def test_an_address_alone_is_enough(town):
 def test_photos_are_kept_private_and_processed_after_commit(town, media, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         report = create(town, photos=[photo(images.jpeg(gps=(36.0, 139.0)), "家の前.jpg")])
-    assert len(callbacks) == 2  # the photo job, and the triage board's broadcast (issue #6)
+    # the photo job, the map tiles' render (issue #4) and the triage board's broadcast (issue #6)
+    assert len(callbacks) == 3
     stored = Photo.objects.get(report=report)
     assert stored.state == Photo.State.PROCESSING
     assert stored.original_name == "家の前.jpg"
