@@ -1,4 +1,5 @@
-"""The map tiles' own database connections, for reading tiles in the event loop (TileHandler's common case).
+"""The map tiles' own database connections, for reading tiles in the event loop (TileHandler's common case),
+and keeping the ones a change had marked once they are built again (reports.tile_store).
 
 A tile from the grid is one or two milliseconds of SQL, so what a request costs around it shows: Django's
 per-request connection handling (take a pooled connection, set it up, give it back, the request signals) and
