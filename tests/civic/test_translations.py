@@ -17,7 +17,7 @@ def test_a_message_shared_by_apps_has_one_japanese_translation():
     for app in APPS:
         compiled = Path(settings.BASE_DIR) / app / "locale" / "ja" / "LC_MESSAGES" / "django.mo"
         with compiled.open("rb") as catalogue:
-            for msgid, msgstr in gettext.GNUTranslations(catalogue)._catalog.items():  # type: ignore[attr-defined]
+            for msgid, msgstr in gettext.GNUTranslations(catalogue)._catalog.items():
                 if isinstance(msgid, str) and msgid and msgstr:
                     translations[msgid][app] = msgstr
     differing = {msgid: by_app for msgid, by_app in translations.items() if len(set(by_app.values())) > 1}
