@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -20,7 +22,7 @@ from civic.roles import Role
 from consultations import admin_views, live_admin
 from consultations.models import Consultation
 from consultations.selectors import managed_consultations
-from consultations.services.consultations import consultation_save
+from consultations.services.consultations import consultation_delete_check, consultation_save
 
 
 def managed_towns(user: Any) -> QuerySet[Municipality]:
@@ -83,11 +85,13 @@ class ConsultationEditView(ScopedObjectMixin, ServiceSaveMixin, EditView):
 
 
 class ConsultationDeleteView(ScopedObjectMixin, DeleteView):
-    def delete_action(self) -> None:
-        if self.object.draws.exists():
-            # Draws are the public record; a consultation that has one is kept.
-            raise PermissionDenied
-        super().delete_action()
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            consultation_delete_check(consultation=self.object)
+        except ServiceError as refused:
+            messages.error(self.request, refused.message)
+            return redirect("consultations_admin:overview", self.object.pk)
+        return super().form_valid(form)
 
 
 class ConsultationViewSet(ModelViewSet):

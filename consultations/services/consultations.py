@@ -1,6 +1,7 @@
 """Saving a consultation's settings (admin form), refusing changes its lotteries have already fixed."""
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from civic.errors import ServiceError
@@ -10,6 +11,19 @@ from consultations.services.common import Actor, record_event
 
 INVITATION_FIELDS = ("invitations_target", "stratify_by_district", "one_per_household")
 PANEL_FIELDS = ("panel_size", "alternates")
+
+
+def consultation_delete_check(*, consultation: Consultation) -> None:
+    """Refuse (ServiceError) to delete a consultation whose records must stay: a lottery draw is part of the
+    public record, and a session held live keeps its room's record."""
+    if consultation.draws.exists():
+        raise ServiceError(_("This consultation has a lottery draw, which stays on the public record."))
+    if _held_live(consultation).exists():
+        raise ServiceError(_("A session of this consultation was held live, and its record is kept."))
+
+
+def _held_live(consultation: Consultation) -> QuerySet[LiveRoom]:
+    return LiveRoom.objects.filter(session__consultation=consultation, events__isnull=False)
 
 
 @transaction.atomic
@@ -47,9 +61,7 @@ def consultation_save(*, consultation: Consultation, by: Actor) -> Consultation:
             and getattr(stored, f.attname) != getattr(consultation, f.attname)
         ]
         kept = [session.pk for session in consultation.sessions.all() if session.pk]
-        recorded = LiveRoom.objects.filter(session__consultation=stored, events__isnull=False).exclude(
-            session_id__in=kept
-        )
+        recorded = _held_live(stored).exclude(session_id__in=kept)
         for title in recorded.values_list("session__title", flat=True).distinct():
             errors.setdefault("sessions", []).append(
                 _(

@@ -7,7 +7,9 @@ from django.test import Client
 
 from civic.roles import Role
 from civic.services import staff_membership_set
-from consultations.models import Consultation, Draw, Invitation, RosterImport
+from consultations.live_models import LiveEvent, LiveRoom
+from consultations.models import Consultation, ConsultationSession, Draw, Invitation, RosterImport
+from consultations.services.live import participant_enter, room_ensure, room_open
 from tests.consultations.builders import (
     ConsultationFactory,
     csv_bytes,
@@ -254,11 +256,8 @@ def test_drawn_invitations_for_a_town_without_staff_are_not_reachable(consultati
     assert client.get(manage(consultation)).status_code == 302  # to the admin login
 
 
-def test_a_session_held_live_cannot_be_removed_and_its_record_stays(staff, consultation):
-    from consultations.live_models import LiveEvent, LiveRoom
-    from consultations.models import ConsultationSession
-    from consultations.services.live import participant_enter, room_ensure, room_open
-
+def held_live(consultation: Consultation) -> tuple[ConsultationSession, ConsultationSession, LiveRoom]:
+    """Two sessions: the first held live (its room has a record), the second with a room nobody used."""
     held, planned = (
         ConsultationSession.objects.create(
             consultation=consultation,
@@ -271,7 +270,12 @@ def test_a_session_held_live_cannot_be_removed_and_its_record_stays(staff, consu
     )
     room = room_ensure(session=held)
     room_open(room=room, actor=participant_enter(room=room, user=UserFactory()))
-    room_ensure(session=planned)  # a room nobody has used yet holds no record
+    room_ensure(session=planned)
+    return held, planned, room
+
+
+def test_a_session_held_live_cannot_be_removed_and_its_record_stays(staff, consultation):
+    held, planned, room = held_live(consultation)
     form = {
         "municipality": consultation.municipality.pk,
         "title": consultation.title,
@@ -307,3 +311,29 @@ def test_a_session_held_live_cannot_be_removed_and_its_record_stays(staff, consu
     assert list(consultation.sessions.values_list("title", flat=True)) == ["第1回"]
     assert LiveRoom.objects.filter(session=held).exists()
     assert not LiveRoom.objects.filter(session=planned).exists()  # it held no record
+
+
+@pytest.mark.parametrize("record", ["draw", "live session"])
+def test_a_consultation_with_a_record_is_not_deleted_and_the_facilitator_is_told_why(
+    staff, consultation, record
+):
+    if record == "draw":
+        with_roster(consultation, 30)
+        drawn(consultation)
+        reason = "This consultation has a lottery draw, which stays on the public record."
+    else:
+        held_live(consultation)
+        reason = "A session of this consultation was held live, and its record is kept."
+    refused = staff.post(f"/admin/consultations/delete/{consultation.pk}/", follow=True)
+    assert reason in refused.content.decode()
+    assert Consultation.objects.filter(pk=consultation.pk).exists()
+    assert LiveEvent.objects.filter(room__session__consultation=consultation).exists() == (record != "draw")
+
+
+def test_a_consultation_without_a_record_is_deleted(staff, consultation):
+    held_live(consultation)
+    LiveEvent.objects.all().delete()  # as if the room had never been opened
+    response = staff.post(f"/admin/consultations/delete/{consultation.pk}/")
+    assert response.status_code == 302
+    assert not Consultation.objects.filter(pk=consultation.pk).exists()
+    assert not LiveRoom.objects.exists()
