@@ -101,10 +101,9 @@ def map_grid_update(*, municipality_id: int, before: GridEntry | None, after: Gr
     for entry, delta in changes:
         params += [entry.lng, entry.lat, entry.status, entry.category_id, delta]
     rows = ", ".join(["(%s::float8, %s::float8, %s, %s::bigint, %s)"] * len(changes))
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # grid rows, then tiles, then the version: every change locks alike
         cursor.execute(DELTA_SQL.format(rows=rows), params)
-    tiles_mark(municipality_id=municipality_id, places=[(entry.lng, entry.lat) for entry, _delta in changes])
-    with connection.cursor() as cursor:
+        tiles_mark(municipality_id=municipality_id, places=[(entry.lng, entry.lat) for entry, _ in changes])
         cursor.execute(BUMP_SQL, [municipality_id, None])
     enqueue_on_commit(tasks.render_map_tiles, municipality_id)
 

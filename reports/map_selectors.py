@@ -48,7 +48,8 @@ def public_report_tile(
     ETag; no tile (None) when `asked`, the ETag of the browser's copy, is still the current one.
 
     A tile of the whole town's map kept rendered (reports.tile_store) costs one small query, or two when a
-    change has marked it: the read, then the statement that builds and stores it. Any other tile is kept in
+    change has marked it: the read, then the statement that builds it and fills the store (a cache, like
+    the one below; the change itself is the report service's). Any other tile is kept in
     the cache with the town's map data version it was read at, and served from there while the town's
     version is still that one: a kept tile costs one small query, a tile not kept one statement, which reads
     the tile and the version together (revalidating reads the version first); its ETag is the version (see
