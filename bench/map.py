@@ -20,17 +20,16 @@ town's data version) directly on a persistent psycopg connection.
 
 One JSON line per zoom: `name` (map-z12), `p95_ms`, `max_tile_bytes`, `ratio` (our p95 ÷ the raw SQL's
 p95), `source` (grid or live), plus medians, the reference's figures and, for gridded zooms,
-`live_sql_p50_ms` (the same tile counted live from the reports, a few samples: what the grid saves). Our
-endpoint keeps tiles per data version: a tile it has not served yet costs it that one statement, a tile
-asked for again one small query for the version; `first_request_*` are the figures of the samples whose
-tile it had not served yet (`distinct_tiles` says how often samples repeat). `http_floor_p50_ms` is a
-trivial Civic endpoint through the whole stack. The database is dropped at the end.
+`live_sql_p50_ms` (the same tile counted live from the reports, a few samples: what the grid saves);
+`first_request_*` are the figures of the samples whose tile our endpoint had not served yet in that pass
+(`distinct_tiles` says how often samples repeat). `http_floor_p50_ms` is a trivial Civic endpoint through
+the whole stack. The database is dropped at the end.
 
-Up to STORED_MAX_ZOOM our endpoint reads the tile rendered (`kept`: rendered), as a visitor does except
-just after a change of that tile. `--unrendered` marks every tile of a zoom before measuring it, as if a
-change had touched them all (`kept`: marked): each tile's first request then reads the row, builds the tile
-and keeps it (the `first_request_*` figures), later ones read it. Above it (`kept`: per process), a tile
-is built per request and kept in the process under the town's data version.
+Up to STORED_MAX_ZOOM (`kept`: rendered) our endpoint reads the tile rendered, as a visitor does except just
+after a change of that tile; then the same samples are measured again with every tile of the zoom marked,
+as if a change had just touched each (`marked_*`: each tile's first request reads the row, builds the tile
+and keeps it, later ones read it). Above it (`kept`: per process) a tile is built per request and kept in
+the process under the town's data version: a tile asked for again costs one small query for the version.
 """
 
 from __future__ import annotations
@@ -180,6 +179,19 @@ def median(values: list[float]) -> float:
     return ordered[len(ordered) // 2]
 
 
+def first_figures(timings: dict[str, list[float]], first: list[int], prefix: str = "") -> dict[str, Any]:
+    """The figures of the samples whose tile our endpoint had not served yet."""
+    if not first:
+        return {f"{prefix}first_requests": 0}
+    ours, reference = ([timings[side][i] for i in first] for side in ("ours", "reference"))
+    return {
+        f"{prefix}first_requests": len(first),
+        f"{prefix}first_request_p95_ms": round(p95(ours), 1),
+        f"{prefix}first_request_reference_p95_ms": round(p95(reference), 1),
+        f"{prefix}first_request_ratio": round(p95(ours) / p95(reference), 3),
+    }
+
+
 def measure(
     url: str,
     port: int,
@@ -189,7 +201,6 @@ def measure(
     count: int,
     pool: bool,
     live_samples: int,
-    unrendered: bool,
 ) -> None:
     import psycopg
 
@@ -231,6 +242,25 @@ def measure(
             http_connection.getresponse().read()
             return (time.perf_counter() - started) * 1000
 
+        def timed_pass(
+            z: int, tiles: list[tuple[int, int]], warm: tuple[int, int]
+        ) -> tuple[dict[str, list[float]], dict[str, list[int]], list[int]]:
+            """Each sample from both sides, alternating which goes first; and which samples asked our
+            endpoint for a tile it had not served yet in this pass."""
+            timings: dict[str, list[float]] = {"ours": [], "reference": []}
+            sizes: dict[str, list[int]] = {"ours": [], "reference": []}
+            seen, first = {warm}, []
+            for i, (x, y) in enumerate(tiles):
+                if (x, y) not in seen:
+                    seen.add((x, y))
+                    first.append(i)
+                order = (("ours", ours), ("reference", reference))
+                for label, run in order if i % 2 == 0 else order[::-1]:
+                    elapsed, size = run(z, x, y)
+                    timings[label].append(elapsed * 1000)
+                    sizes[label].append(size)
+            return timings, sizes, first
+
         floor()
         http_floor_p50 = median([floor() for _ in range(20)])
         for z in zooms:
@@ -245,35 +275,20 @@ def measure(
             # keeps tiles, so the cost would fall on its first requests while the reference repeats warm.
             for x, y in set(tiles):
                 reference(z, x, y)
-            kept = "rendered" if z <= STORED_MAX_ZOOM else "per process"
-            if unrendered and z <= STORED_MAX_ZOOM:
-                db.execute(f"UPDATE {TILE_TABLE} SET stamp = stamp + 1, tile = NULL WHERE zoom = %s", [z])
-                kept = "marked"
-            timings: dict[str, list[float]] = {"ours": [], "reference": []}
-            sizes: dict[str, list[int]] = {"ours": [], "reference": []}
-            seen, first = {warm}, []  # samples whose tile our endpoint had not served yet
-            for i, (x, y) in enumerate(tiles):
-                if (x, y) not in seen:
-                    seen.add((x, y))
-                    first.append(i)
-                order = (("ours", ours), ("reference", reference))
-                for label, run in order if i % 2 == 0 else order[::-1]:
-                    elapsed, size = run(z, x, y)
-                    timings[label].append(elapsed * 1000)
-                    sizes[label].append(size)
+            timings, sizes, first = timed_pass(z, tiles, warm)
             ours_p95, reference_p95 = p95(timings["ours"]), p95(timings["reference"])
-            first_ours = [timings["ours"][i] for i in first]
-            first_reference = [timings["reference"][i] for i in first]
-            uncached = (
-                {
-                    "first_requests": len(first),
-                    "first_request_p95_ms": round(p95(first_ours), 1),
-                    "first_request_reference_p95_ms": round(p95(first_reference), 1),
-                    "first_request_ratio": round(p95(first_ours) / p95(first_reference), 3),
+            stored = z <= STORED_MAX_ZOOM
+            marked = {}
+            if stored:
+                # The same samples again, each tile marked as a change marks it: first requests build it.
+                db.execute(f"UPDATE {TILE_TABLE} SET stamp = stamp + 1, tile = NULL WHERE zoom = %s", [z])
+                again, _sizes, first_again = timed_pass(z, tiles, warm)
+                marked = {
+                    "marked_p95_ms": round(p95(again["ours"]), 1),
+                    "marked_reference_p95_ms": round(p95(again["reference"]), 1),
+                    "marked_ratio": round(p95(again["ours"]) / p95(again["reference"]), 3),
+                    **first_figures(again, first_again, prefix="marked_"),
                 }
-                if first
-                else {"first_requests": 0}
-            )
             gridded = z <= GRID_MAX_ZOOM
             live = (
                 [reference(z, x, y, live_tile_sql)[0] * 1000 for x, y in tiles[:live_samples]]
@@ -295,8 +310,9 @@ def measure(
                         "reference_p50_ms": round(median(timings["reference"]), 1),
                         "reference_max_tile_bytes": max(sizes["reference"]),
                         "source": "grid" if gridded else "live",
-                        "kept": kept,
-                        **uncached,
+                        "kept": "rendered" if stored else "per process",
+                        **first_figures(timings, first),
+                        **marked,
                         **({"live_sql_p50_ms": round(median(live), 1)} if live else {}),
                         "http_floor_p50_ms": round(http_floor_p50, 1),
                         "ratio": round(ours_p95 / reference_p95, 3),
@@ -328,11 +344,6 @@ def main(argv: list[str]) -> None:
         type=int,
         default=3,
         help="tiles per gridded zoom also counted live, to show what the grid saves (default 3)",
-    )
-    parser.add_argument(
-        "--unrendered",
-        action="store_true",
-        help="mark every kept tile of a zoom before measuring it, so first requests build the tile",
     )
     args = parser.parse_args(argv)
     low, _, high = args.zooms.partition("-")
@@ -411,7 +422,6 @@ def main(argv: list[str]) -> None:
             count=args.count,
             pool=args.pool,
             live_samples=args.live_samples,
-            unrendered=args.unrendered,
         )
     finally:
         if server is not None:
