@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
@@ -409,8 +410,24 @@ class Quota(models.Model):
         return f"{self.category}={self.value} [{self.min}, {self.max}]"
 
 
+class ConsultationPageForm(WagtailAdminPageForm):
+    """Offers only the consultations of the town whose site the page is on: a page never shows another
+    town's consultation, and editors never see other towns' consultations in the choice."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        page = self.instance if self.instance.pk else self.parent_page
+        site = page.get_site() if page is not None else None
+        field: Any = self.fields["consultation"]
+        field.queryset = (
+            Consultation.objects.filter(municipality__site=site) if site else Consultation.objects.none()
+        )
+
+
 class ConsultationPage(Page):
     """The public face of a consultation: what it is about, materials, schedule, results once published."""
+
+    base_form_class = ConsultationPageForm
 
     consultation = models.ForeignKey(
         Consultation,

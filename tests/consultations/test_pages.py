@@ -6,6 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.test import Client
 from django.utils import timezone
+from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from consultations.models import ConsultationPage, ConsultationSession
 from tests.consultations.builders import ConsultationFactory, drawn, with_roster
@@ -68,3 +69,28 @@ def test_cms_pages_can_list_open_consultations(page):
         Context({"municipality": None})
     )
     assert "市民会議のご案内" not in other
+
+
+def test_a_page_offers_and_accepts_only_its_own_towns_consultations(page, admin_client):
+    other = ConsultationFactory(title="よその町の会議")
+    ours = page.consultation
+    parent = ours.municipality.site.root_page
+    add_url = f"/admin/pages/add/consultations/consultationpage/{parent.pk}/"
+    for url in (add_url, f"/admin/pages/{page.pk}/edit/"):
+        form = admin_client.get(url).content.decode()
+        assert ours.title in form
+        assert "よその町の会議" not in form
+
+    pages_before = ConsultationPage.objects.count()
+    data = {
+        "title": "よその会議の案内",
+        "slug": "yoso",
+        "consultation": other.pk,
+        "introduction": "",
+        "materials": streamfield([]),
+        "results": rich_text(""),
+    }
+    refused = admin_client.post(add_url, nested_form_data(data), HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    assert ConsultationPage.objects.count() == pages_before
