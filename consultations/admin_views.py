@@ -409,6 +409,21 @@ def respondent(request: HttpRequest, consultation: Consultation, respondent_pk: 
         else:
             messages.success(request, _("Attendance recorded."))
         return HttpResponseRedirect(request.path)
+    if request.method == "POST" and "refill" in request.POST:
+        try:
+            called = services.panel_seat_refill(respondent=person, by=request.user)
+        except ServiceError as error:
+            _fail(request, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Alternate %(key)s takes the seat and is told so "
+                    "(by letter if they have no LINE or e-mail: print the outcome letters)."
+                )
+                % {"key": called.key},
+            )
+        return HttpResponseRedirect(request.path)
     if request.method == "POST" and form.is_valid():
         try:
             services.respondent_update(respondent=person, answer=form.answer(), by=request.user)

@@ -336,13 +336,15 @@ def invitations_remind(
 
 def outcomes_notify(consultation: Consultation) -> int:
     """After the panel draw: tell everyone in the pool their outcome, by LINE or e-mail (letters wait)."""
+    respondents = consultation.respondents.select_related("invitation__entry")
+    return sum(outcome_notify(r) for r in respondents.exclude(outcome=Respondent.Outcome.POOL))
+
+
+def outcome_notify(respondent: Respondent) -> bool:
+    """Tell one respondent their outcome after the commit, by LINE or e-mail; False when a letter must."""
     from consultations.tasks import deliver_invitation
 
-    sent = 0
-    for respondent in consultation.respondents.select_related("invitation__entry").exclude(
-        outcome=Respondent.Outcome.POOL
-    ):
-        if outcome_channel(respondent) != Invitation.Channel.LETTER:
-            enqueue_on_commit(deliver_invitation, respondent.invitation_id, OUTCOME_KINDS[respondent.outcome])
-            sent += 1
-    return sent
+    if outcome_channel(respondent) == Invitation.Channel.LETTER:
+        return False
+    enqueue_on_commit(deliver_invitation, respondent.invitation_id, OUTCOME_KINDS[respondent.outcome])
+    return True

@@ -16,9 +16,16 @@ from consultations import lottery
 from consultations.models import Consultation, Draw, Quota, Respondent, SelectionRun
 from consultations.selectors import engine_instance, explain_infeasible
 from consultations.services.common import Actor, actor_or_none, locked, record_event, refuse_if_purged
-from consultations.services.invitations import outcomes_notify
+from consultations.services.invitations import outcome_notify, outcomes_notify
 from consultations.services.lottery import create_commitment, reveal
-from consultations.sortition import Distribution, Progress, SortitionError, leximin
+from consultations.sortition import (
+    Alternate,
+    Distribution,
+    Progress,
+    SortitionError,
+    first_replacement,
+    leximin,
+)
 from consultations.sortition.diagnose import ensure_feasible
 
 logger = logging.getLogger(__name__)
@@ -319,6 +326,65 @@ def panel_draw(*, draw: Draw, by: Actor, seed: str = "") -> Draw:
     )
     outcomes_notify(consultation)
     return draw
+
+
+@transaction.atomic
+def panel_seat_refill(*, respondent: Respondent, by: Actor) -> Respondent:
+    """Give the seat of a panel member who withdrew to the best-ranked alternate who can take it with every
+    quota kept (the drawn ranking, as the audit publishes it), and tell them they are selected; the one
+    called, or ServiceError (nothing changes) when no alternate can take it."""
+    consultation = locked(respondent.consultation)
+    refuse_if_purged(consultation)
+    leaving = Respondent.objects.select_for_update().get(pk=respondent.pk)
+    if (
+        leaving.outcome != Respondent.Outcome.SELECTED
+        or leaving.attendance != Respondent.Attendance.WITHDRAWN
+    ):
+        raise ServiceError(_("Only a panel member who has withdrawn can be replaced."))
+    refilled = set(consultation.events.filter(action="seat_refilled").values_list("data__leaving", flat=True))
+    if leaving.key in refilled:
+        raise ServiceError(_("This member's seat has already been given to an alternate."))
+    draw = consultation.draws.filter(stage=Draw.Stage.PANEL, status=Draw.Status.DRAWN).order_by("-pk").first()
+    if draw is None:
+        raise ServiceError(_("The panel has not been drawn yet."))
+    outcomes = dict(consultation.respondents.values_list("key", "outcome"))
+    panel = [
+        key
+        for key, outcome in outcomes.items()
+        if outcome == Respondent.Outcome.SELECTED and key not in refilled
+    ]
+    ranked = draw.result.get("alternates", [])
+    alternates = [
+        Alternate(key, rank, tuple(draw.result.get("replaces", {}).get(key, ())))
+        for rank, key in enumerate(ranked, start=1)
+        if outcomes.get(key) == Respondent.Outcome.ALTERNATE
+    ]
+    called = first_replacement(engine_instance(draw.inputs), panel, alternates, leaving.key)
+    if called is None:
+        raise ServiceError(
+            _(
+                "No alternate left can take this seat with every quota kept; "
+                "the panel goes on one member short."
+            )
+        )
+    chosen = (
+        Respondent.objects.select_for_update()
+        .select_related("invitation__entry")
+        .get(consultation=consultation, key=called)
+    )
+    chosen.outcome, chosen.attendance = Respondent.Outcome.SELECTED, Respondent.Attendance.UNKNOWN
+    chosen.save(update_fields=["outcome", "attendance", "updated_at"])
+    record_event(
+        consultation,
+        by,
+        "seat_refilled",
+        draw=draw.pk,
+        leaving=leaving.key,
+        alternate=called,
+        rank=ranked.index(called) + 1,
+    )
+    outcome_notify(chosen)
+    return chosen
 
 
 def _next_status(current: str) -> set[str]:

@@ -17,6 +17,7 @@ from tests.consultations.builders import (
     people,
     recruited,
     run_jobs,
+    selected,
     with_roster,
 )
 from tests.factories import UserFactory
@@ -337,3 +338,19 @@ def test_a_consultation_without_a_record_is_deleted(staff, consultation):
     assert response.status_code == 302
     assert not Consultation.objects.filter(pk=consultation.pk).exists()
     assert not LiveRoom.objects.exists()
+
+
+def test_a_facilitator_gives_a_withdrawn_members_seat_to_an_alternate(staff, consultation):
+    selected(consultation)
+    member = consultation.respondents.filter(outcome="selected").first()
+    page = manage(consultation, f"respondents/{member.pk}/")
+    assert "Give the seat to the next alternate" not in staff.get(page).content.decode()
+    staff.post(page, {"attend": "no"})  # withdrew, by telephone
+    assert "Give the seat to the next alternate" in staff.get(page).content.decode()
+
+    done = staff.post(page, {"refill": "1"}, follow=True).content.decode()
+    alternates = consultation.draws.get(stage=Draw.Stage.PANEL).result["alternates"]
+    called = consultation.respondents.get(outcome="selected", key__in=alternates)
+    assert f"Alternate {called.key} takes the seat" in done
+    again = staff.post(page, {"refill": "1"}, follow=True).content.decode()
+    assert "already been given to an alternate" in again

@@ -203,3 +203,62 @@ def test_an_unanswered_new_category_blocks_the_selection_with_a_message():
     )
     with translation.override("en"), pytest.raises(ServiceError, match="has no value for category job"):
         services.selection_start(consultation=consultation, by=None)
+
+
+def seated(consultation: Consultation) -> list[str]:
+    """The panel as it stands: selected members, less those whose seat went to an alternate."""
+    gone = set(consultation.events.filter(action="seat_refilled").values_list("data__leaving", flat=True))
+    keys = consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).values_list("key", flat=True)
+    return [key for key in keys if key not in gone]
+
+
+def test_a_withdrawn_members_seat_goes_to_the_best_ranked_alternate_who_keeps_the_quotas(
+    django_capture_on_commit_callbacks,
+):
+    consultation = selected()
+    draw = consultation.draws.get(stage=Draw.Stage.PANEL)
+    instance = engine_instance(draw.inputs)
+    leaving = consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).first()
+    services.respondent_confirm(respondent=leaving, attend=False, by=None)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        called = services.panel_seat_refill(respondent=leaving, by=None)
+    run_jobs()
+
+    assert called.key in draw.result["alternates"]
+    assert (called.outcome, called.attendance) == (Respondent.Outcome.SELECTED, Respondent.Attendance.UNKNOWN)
+    panel = seated(consultation)
+    assert leaving.key not in panel and called.key in panel and len(panel) == consultation.panel_size
+    assert panel_meets_quotas(instance, panel)
+    # No better-ranked alternate could have taken the seat with the quotas kept.
+    for better in draw.result["alternates"][: draw.result["alternates"].index(called.key)]:
+        assert not panel_meets_quotas(instance, [better if key == called.key else key for key in panel])
+    event = consultation.events.get(action="seat_refilled")
+    assert event.data["leaving"] == leaving.key and event.data["alternate"] == called.key
+    assert [
+        m.subject for m in mail.outbox if "メンバーに選ばれました" in m.subject
+    ]  # told, with a confirm link
+
+    with pytest.raises(ServiceError, match="すでに補欠の方に引き継がれています"):  # the site speaks Japanese
+        services.panel_seat_refill(respondent=leaving, by=None)
+
+
+def test_only_a_withdrawn_member_is_replaced_and_a_seat_no_alternate_fits_stays_empty():
+    consultation = selected()
+    member = consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).first()
+    with (
+        translation.override("en"),
+        pytest.raises(ServiceError, match="Only a panel member who has withdrawn"),
+    ):
+        services.panel_seat_refill(respondent=member, by=None)
+    services.respondent_confirm(respondent=member, attend=False, by=None)
+    consultation.respondents.filter(outcome=Respondent.Outcome.ALTERNATE).update(
+        outcome=Respondent.Outcome.NOT_SELECTED  # as if every alternate had been called already
+    )
+    with translation.override("en"), pytest.raises(ServiceError, match="one member short"):
+        services.panel_seat_refill(respondent=member, by=None)
+    assert not consultation.events.filter(action="seat_refilled").exists()
+    assert (
+        consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).count()
+        == consultation.panel_size
+    )
