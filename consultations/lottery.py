@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from consultations.sortition import Distribution, Instance, SortitionError
-from consultations.sortition.draw import AuditRandom, draw_alternates
+from consultations.sortition.draw import Alternate, AuditRandom, draw_alternates, first_replacement
 from consultations.sortition.draw import draw_panel as engine_draw_panel
 
 INVITATIONS_ALGORITHM = "civic-invitations/v1"
@@ -161,6 +161,15 @@ def draw_panel(distribution: Distribution, instance: Instance, *, seed: str, alt
     except SortitionError as error:
         raise LotteryError("panel_draw_failed", reason=error.message) from error
     return PanelDraw(panel, [a.id for a in ranked], {a.id: list(a.replaces) for a in ranked})
+
+
+def seat_refill(
+    instance: Instance, seated: Sequence[str], waiting: Iterable[str], ranked: Sequence[str], leaving: str
+) -> str | None:
+    """Who takes the seat of `leaving`, a member of the panel as `seated`: of the alternates still `waiting`,
+    the best in the draw's ranking (`ranked`) who keeps every quota; None when none can."""
+    alternates = [Alternate(key, ranked.index(key) + 1, ()) for key in waiting]
+    return first_replacement(instance, seated, alternates, leaving)
 
 
 @dataclass(frozen=True, slots=True)

@@ -359,6 +359,7 @@ class Respondent(models.Model):
         SELECTED = "selected", _("Selected")
         ALTERNATE = "alternate", _("Alternate")
         NOT_SELECTED = "not_selected", _("Not selected")
+        REPLACED = "replaced", _("Withdrew; seat given to an alternate")
 
     class Attendance(models.TextChoices):
         UNKNOWN = "unknown", _("Not confirmed yet")

@@ -211,20 +211,53 @@ def _verify_panel(consultation: Consultation, draw: Draw, result: Verification, 
         _first_mismatch(recorded_alternates, recomputed.alternates),
     )
     if live:
-        selected = sorted(
-            consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).values_list("key", flat=True)
-        )
-        alternates = sorted(
-            consultation.respondents.filter(outcome=Respondent.Outcome.ALTERNATE).values_list(
-                "key", flat=True
-            )
-        )
+        seated, waiting, replaced = _replay_refills(consultation, draw, result)
+        outcomes = dict(consultation.respondents.values_list("key", "outcome"))
+
+        def marked(outcome: str) -> list[str]:
+            return sorted(key for key, found in outcomes.items() if found == outcome)
+
         result.add(
             draw,
             _("panel matches the draw"),
-            selected == sorted(recorded_panel) and alternates == sorted(recorded_alternates),
-            _("the respondents marked selected or alternate are not exactly the people drawn"),
+            marked(Respondent.Outcome.SELECTED) == sorted(seated)
+            and marked(Respondent.Outcome.ALTERNATE) == sorted(waiting)
+            and marked(Respondent.Outcome.REPLACED) == sorted(replaced),
+            _(
+                "the respondents marked selected or alternate are not exactly the people drawn "
+                "and the alternates called since"
+            ),
         )
+
+
+def _replay_refills(
+    consultation: Consultation, draw: Draw, result: Verification
+) -> tuple[list[str], list[str], list[str]]:
+    """The panel, the waiting alternates and the members replaced after the draw's seats given to alternates
+    (the log's seat_refilled events, in order), each checked against the rule (lottery.seat_refill)."""
+    ranked = list(draw.result.get("alternates", []))
+    seated, waiting = list(draw.result.get("panel", [])), list(ranked)
+    replaced: list[str] = []
+    refills = consultation.events.filter(action="seat_refilled", data__draw=draw.pk).order_by(
+        "created_at", "pk"
+    )
+    if not refills:
+        return seated, waiting, replaced
+    instance = engine_instance(draw.inputs)
+    for refill in refills:
+        leaving, called = refill.data.get("leaving"), refill.data.get("alternate")
+        if not result.add(
+            draw,
+            _("seat given to alternate by the rule"),
+            leaving in seated
+            and lottery.seat_refill(instance, seated, waiting, ranked, str(leaving)) == called,
+            _("alternate %(called)s was not the best-ranked one who keeps every quota") % {"called": called},
+        ):
+            break
+        seated = [called if key == leaving else key for key in seated]
+        waiting.remove(called)
+        replaced.append(leaving)
+    return seated, waiting, replaced
 
 
 def _recompute_distribution(draw: Draw, stored: Distribution, result: Verification) -> None:

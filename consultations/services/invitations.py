@@ -337,7 +337,7 @@ def invitations_remind(
 def outcomes_notify(consultation: Consultation) -> int:
     """After the panel draw: tell everyone in the pool their outcome, by LINE or e-mail (letters wait)."""
     respondents = consultation.respondents.select_related("invitation__entry")
-    return sum(outcome_notify(r) for r in respondents.exclude(outcome=Respondent.Outcome.POOL))
+    return sum(outcome_notify(r) for r in respondents.filter(outcome__in=list(OUTCOME_KINDS)))
 
 
 def outcome_notify(respondent: Respondent) -> bool:

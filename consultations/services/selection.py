@@ -19,11 +19,9 @@ from consultations.services.common import Actor, actor_or_none, locked, record_e
 from consultations.services.invitations import outcome_notify, outcomes_notify
 from consultations.services.lottery import create_commitment, reveal
 from consultations.sortition import (
-    Alternate,
     Distribution,
     Progress,
     SortitionError,
-    first_replacement,
     leximin,
 )
 from consultations.sortition.diagnose import ensure_feasible
@@ -331,35 +329,30 @@ def panel_draw(*, draw: Draw, by: Actor, seed: str = "") -> Draw:
 @transaction.atomic
 def panel_seat_refill(*, respondent: Respondent, by: Actor) -> Respondent:
     """Give the seat of a panel member who withdrew to the best-ranked alternate who can take it with every
-    quota kept (the drawn ranking, as the audit publishes it), and tell them they are selected; the one
+    quota kept (lottery.seat_refill, the rule the audit re-checks), and tell them they are selected; the one
     called, or ServiceError (nothing changes) when no alternate can take it."""
     consultation = locked(respondent.consultation)
     refuse_if_purged(consultation)
     leaving = Respondent.objects.select_for_update().get(pk=respondent.pk)
+    if leaving.outcome == Respondent.Outcome.REPLACED:
+        raise ServiceError(_("This member's seat has already been given to an alternate."))
     if (
         leaving.outcome != Respondent.Outcome.SELECTED
         or leaving.attendance != Respondent.Attendance.WITHDRAWN
     ):
         raise ServiceError(_("Only a panel member who has withdrawn can be replaced."))
-    refilled = set(consultation.events.filter(action="seat_refilled").values_list("data__leaving", flat=True))
-    if leaving.key in refilled:
-        raise ServiceError(_("This member's seat has already been given to an alternate."))
     draw = consultation.draws.filter(stage=Draw.Stage.PANEL, status=Draw.Status.DRAWN).order_by("-pk").first()
     if draw is None:
         raise ServiceError(_("The panel has not been drawn yet."))
     outcomes = dict(consultation.respondents.values_list("key", "outcome"))
-    panel = [
-        key
-        for key, outcome in outcomes.items()
-        if outcome == Respondent.Outcome.SELECTED and key not in refilled
-    ]
-    ranked = draw.result.get("alternates", [])
-    alternates = [
-        Alternate(key, rank, tuple(draw.result.get("replaces", {}).get(key, ())))
-        for rank, key in enumerate(ranked, start=1)
-        if outcomes.get(key) == Respondent.Outcome.ALTERNATE
-    ]
-    called = first_replacement(engine_instance(draw.inputs), panel, alternates, leaving.key)
+    ranked = list(draw.result.get("alternates", []))
+    called = lottery.seat_refill(
+        engine_instance(draw.inputs),
+        seated=[key for key, outcome in outcomes.items() if outcome == Respondent.Outcome.SELECTED],
+        waiting=[key for key in ranked if outcomes.get(key) == Respondent.Outcome.ALTERNATE],
+        ranked=ranked,
+        leaving=leaving.key,
+    )
     if called is None:
         raise ServiceError(
             _(
@@ -367,13 +360,16 @@ def panel_seat_refill(*, respondent: Respondent, by: Actor) -> Respondent:
                 "the panel goes on one member short."
             )
         )
+    leaving.outcome = Respondent.Outcome.REPLACED
+    leaving.save(update_fields=["outcome", "updated_at"])
     chosen = (
         Respondent.objects.select_for_update()
         .select_related("invitation__entry")
         .get(consultation=consultation, key=called)
     )
     chosen.outcome, chosen.attendance = Respondent.Outcome.SELECTED, Respondent.Attendance.UNKNOWN
-    chosen.save(update_fields=["outcome", "attendance", "updated_at"])
+    chosen.notified_at = None  # their "selected" letter is one to print, if letters it is
+    chosen.save(update_fields=["outcome", "attendance", "notified_at", "updated_at"])
     record_event(
         consultation,
         by,

@@ -10,6 +10,7 @@ from consultations.models import Consultation, Draw, Respondent, SelectionRun
 from consultations.selectors import engine_instance, quotas_feasibility
 from consultations.services import QuotaRow
 from consultations.sortition.model import panel_meets_quotas
+from consultations.verification import verify_consultation
 from tests.consultations.builders import (
     AGE,
     GENDER,
@@ -206,10 +207,9 @@ def test_an_unanswered_new_category_blocks_the_selection_with_a_message():
 
 
 def seated(consultation: Consultation) -> list[str]:
-    """The panel as it stands: selected members, less those whose seat went to an alternate."""
-    gone = set(consultation.events.filter(action="seat_refilled").values_list("data__leaving", flat=True))
-    keys = consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).values_list("key", flat=True)
-    return [key for key in keys if key not in gone]
+    return list(
+        consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).values_list("key", flat=True)
+    )
 
 
 def test_a_withdrawn_members_seat_goes_to_the_best_ranked_alternate_who_keeps_the_quotas(
@@ -233,8 +233,11 @@ def test_a_withdrawn_members_seat_goes_to_the_best_ranked_alternate_who_keeps_th
     # No better-ranked alternate could have taken the seat with the quotas kept.
     for better in draw.result["alternates"][: draw.result["alternates"].index(called.key)]:
         assert not panel_meets_quotas(instance, [better if key == called.key else key for key in panel])
+    leaving.refresh_from_db()
+    assert leaving.outcome == Respondent.Outcome.REPLACED
     event = consultation.events.get(action="seat_refilled")
     assert event.data["leaving"] == leaving.key and event.data["alternate"] == called.key
+    assert verify_consultation(consultation).ok  # the audit replays the call by the rule
     assert [
         m.subject for m in mail.outbox if "メンバーに選ばれました" in m.subject
     ]  # told, with a confirm link
@@ -262,3 +265,22 @@ def test_only_a_withdrawn_member_is_replaced_and_a_seat_no_alternate_fits_stays_
         consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).count()
         == consultation.panel_size
     )
+
+
+def test_the_audit_fails_an_alternate_called_out_of_turn():
+    consultation = selected()
+    draw = consultation.draws.get(stage=Draw.Stage.PANEL)
+    leaving = consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).first()
+    services.respondent_confirm(respondent=leaving, attend=False, by=None)
+    called = services.panel_seat_refill(respondent=leaving, by=None)
+    others = [key for key in draw.result["alternates"] if key != called.key]
+    assert verify_consultation(consultation).ok
+    # Someone swaps the called alternate for another one in the database and in the log.
+    consultation.respondents.filter(key=called.key).update(outcome=Respondent.Outcome.ALTERNATE)
+    consultation.respondents.filter(key=others[-1]).update(outcome=Respondent.Outcome.SELECTED)
+    consultation.events.filter(action="seat_refilled").update(
+        data={"draw": draw.pk, "leaving": leaving.key, "alternate": others[-1], "rank": len(others) + 1}
+    )
+    with translation.override("en"):
+        failed = [c for c in verify_consultation(consultation).checks if not c.ok]
+    assert [c.name for c in failed] == ["seat given to alternate by the rule", "panel matches the draw"]
