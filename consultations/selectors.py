@@ -76,32 +76,29 @@ def engine_instance(inputs: Mapping[str, Any]) -> Instance:
     return make_instance(quotas, people, int(inputs["panel_size"]))
 
 
-def explain_infeasible(error: SortitionError) -> str:
-    """The engine's refusal in the operator's language, with its smallest fix when the quotas conflict."""
+def explain_infeasible(error: SortitionError, consultation: Consultation) -> str:
+    """The engine's refusal in the operator's language, with its smallest fix when the quotas conflict (in
+    the quotas' own labels, as the quotas page shows them)."""
     if isinstance(error, InfeasibleQuotas) and error.relaxations:
+        labels = {(q.category, q.value): (q.category_label, q.value_label) for q in consultation.quotas.all()}
         changes = []
         for r in error.relaxations:
-            params = {
-                "category": r.category,
-                "value": r.value,
-                "current": r.current,
-                "suggested": r.suggested,
-            }
+            category, value = labels.get((r.category, r.value), (r.category, r.value))
+            params = {"category": category, "value": value, "current": r.current, "suggested": r.suggested}
             if r.bound == "min":
                 changes.append(
-                    _("lower the minimum of %(category)s=%(value)s from %(current)s to %(suggested)s")
+                    _("lower the minimum of %(category)s “%(value)s” from %(current)s to %(suggested)s")
                     % params
                 )
             else:
                 changes.append(
-                    _("raise the maximum of %(category)s=%(value)s from %(current)s to %(suggested)s")
+                    _("raise the maximum of %(category)s “%(value)s” from %(current)s to %(suggested)s")
                     % params
                 )
         return _(
             "No panel of this size can meet every quota with the people who said yes. The smallest change "
-            "that "
-            "would make it possible: %(changes)s. (Details: %(details)s)"
-        ) % {"changes": "; ".join(changes), "details": error.message}
+            "that would make it possible: %(changes)s."
+        ) % {"changes": "; ".join(changes)}
     if isinstance(error, InfeasibleQuotas):
         return _(
             "No panel of this size can meet every quota with the people who said yes. (Details: %(details)s)"
@@ -137,7 +134,7 @@ def quotas_feasibility(consultation: Consultation) -> Feasibility:
     try:
         ensure_feasible(engine_instance(inputs))
     except SortitionError as error:
-        return Feasibility(True, False, [explain_infeasible(error)])
+        return Feasibility(True, False, [explain_infeasible(error, consultation)])
     return Feasibility(True, True, [_("The quotas can be met by the people who said yes so far.")])
 
 

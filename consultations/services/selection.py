@@ -178,7 +178,7 @@ def selection_start(
         instance = engine_instance(inputs)
         ensure_feasible(instance)
     except SortitionError as error:
-        raise ServiceError(explain_infeasible(error)) from None
+        raise ServiceError(explain_infeasible(error, consultation)) from None
     draw = create_commitment(
         consultation=consultation,
         stage=Draw.Stage.PANEL,
@@ -228,7 +228,7 @@ def selection_run(*, run_id: int) -> SelectionRun:
         instance = engine_instance(draw.inputs)
         selection = leximin(instance, progress=progress)
     except SortitionError as error:
-        message = explain_infeasible(error)
+        message = explain_infeasible(error, run.consultation)
         _fail(run, draw, message)
         run.refresh_from_db()
         return run

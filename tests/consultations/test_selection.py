@@ -92,7 +92,12 @@ def test_infeasible_quotas_are_explained_with_the_smallest_fix():
     with translation.override("en"):
         feasibility = quotas_feasibility(consultation)
         assert feasibility.checked and not feasibility.feasible
-        assert "lower the minimum of gender=f from 6 to 3" in feasibility.messages[0]
+        assert (
+            "lower the minimum of 性別 “女性” from 6 to 3." in feasibility.messages[0]
+        )  # the quotas' labels
+        assert "Details" not in feasibility.messages[0]
+    with translation.override("ja"):  # one Japanese sentence, no English from the engine
+        assert "性別「女性」の最小を 6 から 3 に下げる" in quotas_feasibility(consultation).messages[0]
         with pytest.raises(ServiceError, match="smallest change"):
             services.selection_start(consultation=consultation, by=None)
 
