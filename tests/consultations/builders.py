@@ -119,6 +119,14 @@ def selected(consultation: Consultation | None = None, **kwargs) -> Consultation
     return consultation
 
 
+def replaceable_member(consultation: Consultation) -> Respondent:
+    """A panel member whom some alternate can stand in for with every quota kept (the draw records who)."""
+    replaces = consultation.draws.get(stage=Draw.Stage.PANEL).result["replaces"]
+    keys = [key for members in replaces.values() for key in members]
+    assert keys, "the drawn alternates can stand in for nobody"
+    return consultation.respondents.get(key=keys[0])
+
+
 def run_jobs() -> int:
     """Run the queued background jobs here, in order, as the worker would (without ending the test's
     transaction, which `db_worker` does); jobs they enqueue run too. Returns how many ran."""

@@ -16,6 +16,7 @@ from tests.consultations.builders import (
     drawn,
     people,
     recruited,
+    replaceable_member,
     run_jobs,
     selected,
     with_roster,
@@ -342,7 +343,7 @@ def test_a_consultation_without_a_record_is_deleted(staff, consultation):
 
 def test_a_facilitator_gives_a_withdrawn_members_seat_to_an_alternate(staff, consultation):
     selected(consultation)
-    member = consultation.respondents.filter(outcome="selected").first()
+    member = replaceable_member(consultation)
     page = manage(consultation, f"respondents/{member.pk}/")
     assert "Give the seat to the next alternate" not in staff.get(page).content.decode()
     staff.post(page, {"attend": "no"})  # withdrew, by telephone

@@ -17,6 +17,7 @@ from tests.consultations.builders import (
     ConsultationFactory,
     drawn,
     recruited,
+    replaceable_member,
     run_jobs,
     selected,
     with_roster,
@@ -92,14 +93,12 @@ def test_infeasible_quotas_are_explained_with_the_smallest_fix():
     with translation.override("en"):
         feasibility = quotas_feasibility(consultation)
         assert feasibility.checked and not feasibility.feasible
-        assert (
-            "lower the minimum of 性別 “女性” from 6 to 3." in feasibility.messages[0]
-        )  # the quotas' labels
+        assert "lower the minimum of 性別 “女性” from 6 to 3." in feasibility.messages[0]  # quota labels
         assert "Details" not in feasibility.messages[0]
-    with translation.override("ja"):  # one Japanese sentence, no English from the engine
-        assert "性別「女性」の最小を 6 から 3 に下げる" in quotas_feasibility(consultation).messages[0]
         with pytest.raises(ServiceError, match="smallest change"):
             services.selection_start(consultation=consultation, by=None)
+    with translation.override("ja"):  # one Japanese sentence, no English from the engine
+        assert "性別「女性」の最小を 6 から 3 に下げる" in quotas_feasibility(consultation).messages[0]
 
 
 def test_the_selection_runs_in_the_background_and_draws_a_panel_that_meets_the_quotas():
@@ -223,7 +222,7 @@ def test_a_withdrawn_members_seat_goes_to_the_best_ranked_alternate_who_keeps_th
     consultation = selected()
     draw = consultation.draws.get(stage=Draw.Stage.PANEL)
     instance = engine_instance(draw.inputs)
-    leaving = consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).first()
+    leaving = replaceable_member(consultation)
     services.respondent_confirm(respondent=leaving, attend=False, by=None)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -275,7 +274,7 @@ def test_only_a_withdrawn_member_is_replaced_and_a_seat_no_alternate_fits_stays_
 def test_the_audit_fails_an_alternate_called_out_of_turn():
     consultation = selected()
     draw = consultation.draws.get(stage=Draw.Stage.PANEL)
-    leaving = consultation.respondents.filter(outcome=Respondent.Outcome.SELECTED).first()
+    leaving = replaceable_member(consultation)
     services.respondent_confirm(respondent=leaving, attend=False, by=None)
     called = services.panel_seat_refill(respondent=leaving, by=None)
     others = [key for key in draw.result["alternates"] if key != called.key]
