@@ -115,10 +115,15 @@ def tiles_mark(*, municipality_id: int, places: Sequence[tuple[float, float]]) -
 
 def tiles_mark_town(*, municipality_id: int | None) -> None:
     """Mark every stored tile of one town (None: of every town), and add the tiles its grid now has."""
-    town, params = ("", []) if municipality_id is None else ("AND municipality_id = %s", [municipality_id])
+    town, params = _town_condition(municipality_id)
     with connection.cursor() as cursor:
         for sql in MARK_TOWN_SQL:
             cursor.execute(sql.format(town=town), params)
+
+
+def _town_condition(municipality_id: int | None) -> tuple[str, list[int]]:
+    """An SQL condition (and its parameters) on one town's rows, or none for every town's."""
+    return ("", []) if municipality_id is None else ("AND municipality_id = %s", [municipality_id])
 
 
 def map_tiles_render(
@@ -126,7 +131,7 @@ def map_tiles_render(
 ) -> int:
     """Render every marked tile of one town (None: of every town), each stored as it is done; how many.
     `progress(done, total)` is called now and then."""
-    town, params = ("", []) if municipality_id is None else ("AND municipality_id = %s", [municipality_id])
+    town, params = _town_condition(municipality_id)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT municipality_id, zoom, x, y, stamp FROM {TILE_TABLE} "  # noqa: S608
